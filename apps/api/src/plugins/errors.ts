@@ -1,0 +1,116 @@
+import fp from 'fastify-plugin';
+import { AppError } from '@sms/core';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+
+interface ErrorBody {
+  code: string;
+  status: number;
+  message: string;
+  correlation_id: string;
+  details?: Record<string, unknown>;
+}
+
+// Codes that mean "the database (or the way to it) is down", wherever they sit
+// in the chain Prisma, its adapter and the mariadb driver wrap around them.
+const UNAVAILABLE_CODES = new Set([
+  'P1001',
+  'P1002',
+  'P1017',
+  'P2024',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ER_GET_CONNECTION_TIMEOUT',
+  'ER_CONNECTION_TIMEOUT',
+  'ER_SOCKET_UNEXPECTED_CLOSE',
+  'ER_CONNECTION_ALREADY_CLOSED',
+  'ER_CLOSING_POOL',
+  'ER_POOL_ALREADY_CLOSED',
+]);
+const UNAVAILABLE_TEXT = /pool timeout|ECONNREFUSED|Connection refused|connect ETIMEDOUT|socket has unexpectedly been closed|Can't reach database|Unable to start a transaction in the given time/i;
+
+export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== 'object' || depth > 6) return false;
+  const e = err as { code?: unknown; name?: string; message?: string; cause?: unknown; meta?: unknown };
+  if (typeof e.code === 'string' && UNAVAILABLE_CODES.has(e.code)) return true;
+  if (e.name === 'PrismaClientInitializationError') return true;
+  if (typeof e.message === 'string' && UNAVAILABLE_TEXT.test(e.message)) return true;
+  const meta = e.meta as { driverAdapterError?: unknown } | undefined;
+  return isDatabaseUnavailable(e.cause, depth + 1) || isDatabaseUnavailable(meta?.driverAdapterError, depth + 1);
+}
+
+const FASTIFY_CODES: Record<string, [number, string]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'PAYLOAD_TOO_LARGE'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'UNSUPPORTED_MEDIA_TYPE'],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'INVALID_REQUEST'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'INVALID_REQUEST'],
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'INVALID_REQUEST'],
+};
+
+const CODE_FOR_STATUS: Record<number, string> = {
+  400: 'INVALID_REQUEST',
+  401: 'NOT_SIGNED',
+  403: 'FORBIDDEN',
+  404: 'NOT_FOUND',
+  405: 'INVALID_REQUEST',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  429: 'TOO_MANY_REQUESTS',
+};
+
+function validationDetails(err: FastifyError): Record<string, unknown> {
+  const first = err.validation?.[0];
+  const params = first?.params as { missingProperty?: string; additionalProperty?: string } | undefined;
+  const path = first?.instancePath?.replace(/^\//, '').replaceAll('/', '.');
+  const field = params?.missingProperty ?? params?.additionalProperty ?? (path || undefined);
+  return { part: err.validationContext, ...(field ? { field } : {}) };
+}
+
+/** Maps any error to API.md's body. 5xx never carry internals. */
+export function toErrorBody(err: unknown, correlationId: string): ErrorBody & { retryAfter?: number } {
+  const base = { correlation_id: correlationId };
+  if (err instanceof AppError) {
+    return {
+      code: err.code,
+      status: err.status,
+      message: err.message,
+      ...base,
+      ...(err.details ? { details: err.details } : {}),
+      ...(err.retryAfter ? { retryAfter: err.retryAfter } : {}),
+    };
+  }
+  const fe = err as FastifyError;
+  if (fe?.validation) {
+    return { code: 'INVALID_REQUEST', status: 400, message: `invalid ${fe.validationContext ?? 'request'}: ${fe.message}`, ...base, details: validationDetails(fe) };
+  }
+  const known = fe?.code ? FASTIFY_CODES[fe.code] : undefined;
+  if (known) return { code: known[1], status: known[0], message: fe.message, ...base };
+  if (isDatabaseUnavailable(err)) {
+    return { code: 'UNAVAILABLE', status: 503, message: 'the database is unavailable; try again shortly', ...base };
+  }
+  const status = typeof fe?.statusCode === 'number' ? fe.statusCode : 500;
+  if (status >= 400 && status < 500) {
+    // Fastify's own 4xx (bad JSON, prototype poisoning, bad URL…): its message is safe to show.
+    return { code: CODE_FOR_STATUS[status] ?? 'INVALID_REQUEST', status, message: fe.message, ...base };
+  }
+  return { code: 'INTERNAL', status: 500, message: 'internal error', ...base };
+}
+
+function send(reply: FastifyReply, request: FastifyRequest, err: unknown) {
+  const { retryAfter, ...body } = toErrorBody(err, request.id);
+  if (body.status >= 500) request.log.error({ err }, 'request failed');
+  else request.log.info({ code: body.code, status: body.status }, 'request rejected');
+  if (retryAfter) reply.header('retry-after', String(retryAfter));
+  return reply.status(body.status).send(body);
+}
+
+export default fp(
+  async (fastify) => {
+    fastify.setErrorHandler((err, request, reply) => send(reply, request, err));
+    fastify.setNotFoundHandler((request, reply) =>
+      send(reply, request, new AppError(404, 'NOT_FOUND', `no route ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)}`)),
+    );
+  },
+  { name: 'errors' },
+);

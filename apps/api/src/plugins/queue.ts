@@ -1,0 +1,20 @@
+import fp from 'fastify-plugin';
+import { createSmsQueue, enqueueSms, type SmsQueue } from '@sms/jobs';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    smsQueue: SmsQueue;
+    enqueueSms: (messageIds: string[]) => Promise<void>;
+  }
+}
+
+export default fp(
+  async (fastify) => {
+    const queue = createSmsQueue(fastify.config, fastify.redis);
+    queue.on('error', (err) => fastify.log.warn({ err: err.message }, 'sms queue error'));
+    fastify.decorate('smsQueue', queue);
+    fastify.decorate('enqueueSms', (ids: string[]) => enqueueSms(queue, ids));
+    fastify.addHook('onClose', () => queue.close());
+  },
+  { name: 'queue', dependencies: ['redis'] },
+);

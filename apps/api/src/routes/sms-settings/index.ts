@@ -1,0 +1,90 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { errors } from '@sms/core';
+import { errorResponses, sessionSecurity } from '../../schemas/common';
+import {
+  PutSettingsBody,
+  ResendBody,
+  SmsSettings,
+  SmsSettingsUpdate,
+  UserIdParams,
+  VerifyBody,
+} from '../../schemas/sms-settings';
+
+const smsSettings: FastifyPluginAsyncTypebox = async (fastify) => {
+  const perIp = { rateLimit: {} };
+
+  fastify.post(
+    '/resend',
+    {
+      config: perIp,
+      schema: {
+        tags: ['sms_settings'],
+        summary: 'Send a new code to the account holding this phone unverified',
+        description: 'Answers 204 alike for unknown, verified and pending phones.',
+        body: ResendBody,
+        response: { 204: Type.Null(), ...errorResponses(400, 413, 415, 429, 503) },
+      },
+    },
+    async (request, reply) => {
+      await fastify.smsSettings.resend(request.body.phone);
+      return reply.status(204).send(null);
+    },
+  );
+
+  fastify.post(
+    '/verify',
+    {
+      config: perIp,
+      schema: {
+        tags: ['sms_settings'],
+        summary: 'Verify a phone with the code received by SMS',
+        body: VerifyBody,
+        response: { 204: Type.Null(), ...errorResponses(400, 409, 413, 415, 429, 503) },
+      },
+    },
+    async (request, reply) => {
+      await fastify.smsSettings.verify(request.body.phone, request.body.code);
+      return reply.status(204).send(null);
+    },
+  );
+
+  fastify.get(
+    '/:user_id',
+    {
+      onRequest: fastify.requireSession,
+      schema: {
+        tags: ['sms_settings'],
+        summary: "An account's SMS settings (owner or admin)",
+        security: sessionSecurity,
+        params: UserIdParams,
+        response: { 200: Type.Ref(SmsSettings), ...errorResponses(400, 401, 403, 404, 503) },
+      },
+    },
+    async (request) => fastify.smsSettings.get(request.params.user_id, request.caller),
+  );
+
+  fastify.put(
+    '/:user_id',
+    {
+      onRequest: fastify.requireSession,
+      schema: {
+        tags: ['sms_settings'],
+        summary: "Set an account's phone; a new phone gets a code by SMS (owner or admin)",
+        security: sessionSecurity,
+        params: UserIdParams,
+        body: PutSettingsBody,
+        response: { 200: Type.Ref(SmsSettingsUpdate), ...errorResponses(400, 401, 403, 404, 409, 413, 415, 429, 503) },
+      },
+    },
+    async (request) => {
+      const { user_id: userId } = request.params;
+      if (request.body.id !== undefined && request.body.id !== userId) {
+        throw errors.invalidRequest('id in the body must equal user_id in the path', { field: 'id' });
+      }
+      return fastify.smsSettings.put(userId, request.body, request.caller);
+    },
+  );
+};
+
+export default smsSettings;

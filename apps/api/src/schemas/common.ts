@@ -1,0 +1,22 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+
+export const Id = Type.String({ pattern: '^[0-9a-f]{32}$', description: '32 lowercase hex characters' });
+
+export const ErrorBody = Type.Object(
+  {
+    code: Type.String({ description: "stable error code (API.md's table)" }),
+    status: Type.Integer(),
+    message: Type.String(),
+    correlation_id: Type.String({ description: 'same as the x-request-id response header' }),
+    details: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+  },
+  { $id: 'ErrorBody', title: 'Error' },
+);
+
+/** Error responses a route can give, as schema refs for its `response` map. */
+export function errorResponses(...statuses: number[]): Record<number, TSchema> {
+  return Object.fromEntries(statuses.map((s) => [s, Type.Ref(ErrorBody)]));
+}
+
+/** Routes that need `x-session-id`: shown as a security scheme in the OpenAPI document. */
+export const sessionSecurity = [{ session: [] }];

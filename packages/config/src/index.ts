@@ -1,0 +1,3 @@
+export { loadConfig, ConfigError, type Config } from './load';
+export { ConfigSchema, type Env } from './schema';
+export { loggerOptions } from './logger';

@@ -1,0 +1,148 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Account, PrismaClient } from '@sms/db';
+import { errors } from './errors';
+import { newId } from './ids';
+import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords';
+import { isUniqueViolation } from './prisma-errors';
+
+export interface AccountView {
+  id: string;
+  login: string;
+  name: string;
+  email: string | null;
+  admin: boolean;
+  create_time: string;
+}
+
+export interface SessionView {
+  id: string;
+  user_id: string;
+  user_name: string;
+  admin: boolean;
+  open_time: string;
+  expire_time: string;
+}
+
+/** Who is calling, as established from x-session-id. */
+export interface Caller {
+  userId: string;
+  admin: boolean;
+}
+
+const SESSION_ID = /^[0-9a-f]{32}$/;
+// Sliding expiry is written at most once a minute per session, not on every request.
+const EXTEND_EVERY_MS = 60_000;
+
+const hashSessionId = (id: string) => createHash('sha256').update(id).digest('hex');
+
+export const toAccountView = (a: Account): AccountView => ({
+  id: a.id,
+  login: a.login,
+  name: a.name,
+  email: a.email,
+  admin: a.admin,
+  create_time: a.createTime.toISOString(),
+});
+
+export class AccountsService {
+  constructor(
+    private readonly prisma: PrismaClient,
+    private readonly sessionTtlSeconds: number,
+  ) {}
+
+  async signup(input: { login: string; name: string; password: string; email?: string }, admin = false) {
+    const passwordHash = await hashPassword(input.password);
+    try {
+      const account = await this.prisma.account.create({
+        data: {
+          id: newId(),
+          login: input.login.toLowerCase(),
+          name: input.name,
+          email: input.email ?? null,
+          passwordHash,
+          admin,
+        },
+      });
+      return toAccountView(account);
+    } catch (err) {
+      if (isUniqueViolation(err)) throw errors.loginAlreadyUsed();
+      throw err;
+    }
+  }
+
+  /** Creates the bootstrap admin if its login is free; an existing account is never touched. */
+  async ensureAdmin(login: string, password: string): Promise<'created' | 'exists'> {
+    const existing = await this.prisma.account.findUnique({ where: { login: login.toLowerCase() }, select: { id: true } });
+    if (existing) return 'exists';
+    try {
+      await this.signup({ login, name: 'Administrator', password }, true);
+      return 'created';
+    } catch (err) {
+      // Another instance starting at the same moment created it first.
+      if (err instanceof Error && 'code' in err && err.code === 'LOGIN_ALREADY_USED') return 'exists';
+      throw err;
+    }
+  }
+
+  async signin(login: string, password: string): Promise<SessionView> {
+    const account = await this.prisma.account.findUnique({ where: { login: login.toLowerCase() } });
+    if (!account) {
+      await burnPasswordCheck(password);
+      throw errors.wrongCredentials();
+    }
+    if (!(await verifyPassword(password, account.passwordHash))) throw errors.wrongCredentials();
+
+    const id = randomBytes(16).toString('hex');
+    const session = await this.prisma.session.create({
+      data: {
+        idHash: hashSessionId(id),
+        userId: account.id,
+        expireTime: new Date(Date.now() + this.sessionTtlSeconds * 1000),
+      },
+    });
+    return {
+      id,
+      user_id: account.id,
+      user_name: account.name,
+      admin: account.admin,
+      open_time: session.openTime.toISOString(),
+      expire_time: session.expireTime.toISOString(),
+    };
+  }
+
+  async signout(sessionId: string): Promise<void> {
+    if (!SESSION_ID.test(sessionId)) return;
+    await this.prisma.session.deleteMany({ where: { idHash: hashSessionId(sessionId) } });
+  }
+
+  /** The caller behind a session id, or null when it is malformed, unknown, expired or closed. */
+  async authenticate(sessionId: string | undefined): Promise<Caller | null> {
+    if (!sessionId || !SESSION_ID.test(sessionId)) return null;
+    const idHash = hashSessionId(sessionId);
+    const session = await this.prisma.session.findUnique({
+      where: { idHash },
+      select: { expireTime: true, userId: true, account: { select: { admin: true } } },
+    });
+    const now = Date.now();
+    if (!session || session.expireTime.getTime() <= now) return null;
+    const ttlMs = this.sessionTtlSeconds * 1000;
+    if (session.expireTime.getTime() - now < ttlMs - EXTEND_EVERY_MS) {
+      await this.prisma.session.updateMany({ where: { idHash }, data: { expireTime: new Date(now + ttlMs) } });
+    }
+    return { userId: session.userId, admin: session.account.admin };
+  }
+
+  async current(userId: string): Promise<AccountView> {
+    const account = await this.prisma.account.findUnique({ where: { id: userId } });
+    if (!account) throw errors.notSigned();
+    return toAccountView(account);
+  }
+
+  async list(skip: number, take: number): Promise<{ data: AccountView[]; total: number }> {
+    const [rows, total] = await Promise.all([
+      this.prisma.account.findMany({ skip, take, orderBy: [{ createTime: 'asc' }, { id: 'asc' }] }),
+      this.prisma.account.count(),
+    ]);
+    return { data: rows.map(toAccountView), total };
+  }
+}

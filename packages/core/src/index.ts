@@ -1,0 +1,16 @@
+export { AppError, errors } from './errors';
+export { newId, ID_PATTERN } from './ids';
+export { normalizePhone } from './phone';
+export { generateCode, hashCode, hashesMatch } from './codes';
+export { hashPassword, verifyPassword } from './passwords';
+export { isUniqueViolation } from './prisma-errors';
+export { AccountsService, toAccountView, type AccountView, type SessionView, type Caller } from './accounts';
+export { SendLimiter, type LimitDecision, type SendLimiterConfig } from './send-limiter';
+export {
+  SmsSettingsService,
+  type SettingsConfig,
+  type SettingsDeps,
+  type SettingsView,
+  type SettingsUpdateView,
+} from './settings';
+export { redactBody } from './redact';

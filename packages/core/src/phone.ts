@@ -1,0 +1,21 @@
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { errors } from './errors';
+
+// International form only (the seed's E.123 "+7 AAA BBB BB BB"): a leading +,
+// digits, and the separators people write: spaces, dashes, dots, brackets.
+const INTERNATIONAL_FORM = /^\+[0-9][0-9 ().-]{3,30}$/;
+
+/**
+ * Normalises a phone to E.164 (`+380508308443`), or throws WRONG_PHONE for an
+ * impossible or invalid number and COUNTRY_NOT_ALLOWED outside `allowedCountries`
+ * (ISO alpha-2; empty means all).
+ */
+export function normalizePhone(input: string, allowedCountries: readonly string[] = []): string {
+  if (!INTERNATIONAL_FORM.test(input)) throw errors.wrongPhone();
+  const parsed = parsePhoneNumberFromString(input);
+  if (!parsed || !parsed.isValid()) throw errors.wrongPhone();
+  if (allowedCountries.length > 0 && !(parsed.country && allowedCountries.includes(parsed.country))) {
+    throw errors.countryNotAllowed();
+  }
+  return parsed.number;
+}

@@ -1,0 +1,6 @@
+export { createPrismaClient, type DbConfig, type PrismaClient } from './client';
+export { migrate, MigrationError, MIGRATIONS_DIR, type MigrateOptions } from './migrator';
+export { parseDatabaseUrl, poolConfig } from './connection';
+export { Prisma } from './generated/client';
+export type { Account, Session, SmsSettings, SmsMessage } from './generated/client';
+export { SmsStatus } from './generated/enums';

@@ -1,0 +1,13 @@
+// `pnpm migrate`: applies pending migrations to DATABASE_URL and exits.
+import { ConfigError, loadConfig } from '@sms/config';
+import { migrate, MigrationError } from './migrator';
+
+try {
+  const config = loadConfig();
+  const { applied } = await migrate({ databaseUrl: config.DATABASE_URL, log: (m) => console.log(m) });
+  console.log(applied.length ? `database is up to date (${applied.length} applied)` : 'database is up to date');
+} catch (err) {
+  if (err instanceof ConfigError || err instanceof MigrationError) console.error(err.message);
+  else console.error(`migration failed: ${(err as Error).message}`);
+  process.exitCode = 1;
+}

@@ -1,0 +1,54 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Queue, type DefaultJobOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+
+/** The contract between the API (producer) and the worker (consumer). */
+export const SMS_QUEUE = 'sms' as const;
+export const SEND_SMS_JOB = 'send' as const;
+
+/** Job data holds the row id only: phones and texts stay in MySQL. */
+export const SendSmsPayload = Type.Object({ messageId: Type.String({ pattern: '^[0-9a-f]{32}$' }) });
+export type SendSmsPayload = Static<typeof SendSmsPayload>;
+
+export type SmsQueue = Queue<SendSmsPayload, void, typeof SEND_SMS_JOB>;
+
+/** One job per message: a second add of the same id is ignored while the job exists. */
+export const jobIdFor = (messageId: string): string => `sms-${messageId}`;
+
+export interface JobsConfig {
+  QUEUE_PREFIX: string;
+  SMS_MAX_ATTEMPTS: number;
+  SMS_BACKOFF_MS: number;
+}
+
+export function defaultJobOptions(config: JobsConfig): DefaultJobOptions {
+  return {
+    attempts: config.SMS_MAX_ATTEMPTS,
+    // 2 s, 4 s, 8 s … each cut by up to half at random, so retries after an
+    // outage do not arrive at the provider all at once.
+    backoff: { type: 'exponential', delay: config.SMS_BACKOFF_MS, jitter: 0.5 },
+    // The outcome lives in sms_messages; Redis keeps jobs only for the dashboard.
+    removeOnComplete: { age: 3600, count: 10000 },
+    removeOnFail: { age: 7 * 24 * 3600 },
+  };
+}
+
+export function createSmsQueue(config: JobsConfig, connection: Redis): SmsQueue {
+  const queue: SmsQueue = new Queue(SMS_QUEUE, {
+    connection,
+    prefix: config.QUEUE_PREFIX,
+    defaultJobOptions: defaultJobOptions(config),
+  });
+  return queue;
+}
+
+export async function enqueueSms(queue: SmsQueue, messageIds: readonly string[]): Promise<void> {
+  if (messageIds.length === 0) return;
+  await queue.addBulk(
+    messageIds.map((messageId) => ({
+      name: SEND_SMS_JOB,
+      data: { messageId },
+      opts: { jobId: jobIdFor(messageId) },
+    })),
+  );
+}
