@@ -1,0 +1,79 @@
+import t from 'tap';
+import { ConfigError, loadConfig } from '@sms/config';
+
+t.test('defaults match API.md with nothing set', async (t) => {
+  const config = loadConfig({});
+  t.equal(config.PORT, 8080);
+  t.equal(config.HOST, '0.0.0.0');
+  t.equal(config.DATABASE_URL, 'mysql://root@127.0.0.1:3306/sms_settings');
+  t.equal(config.REDIS_URL, 'redis://127.0.0.1:6379');
+  t.equal(config.QUEUE_PREFIX, 'sms');
+  t.equal(config.SMS_TRANSPORT, 'log');
+  t.equal(config.MESSAGEBIRD_ORIGINATOR, 'Verify');
+  t.equal(config.SMS_TEMPLATE, 'Your verification code is {code}');
+  t.same(
+    [config.CODE_LENGTH, config.CODE_TTL_SECONDS, config.CODE_MAX_ATTEMPTS],
+    [6, 600, 5],
+  );
+  t.same([config.SMS_RESEND_COOLDOWN_SECONDS, config.SMS_MAX_PER_PHONE_PER_HOUR, config.IP_RATE_LIMIT_PER_MINUTE], [60, 5, 30]);
+  t.same(config.SMS_ALLOWED_COUNTRIES, []);
+  t.equal(config.SESSION_TTL_SECONDS, 86400);
+  t.equal(config.WORKER_CONCURRENCY, 50);
+  t.equal(config.SMS_MAX_ATTEMPTS, 8);
+  t.equal(config.EXPOSE_VERIFICATION_CODE, false);
+  t.equal(config.LOG_LEVEL, 'info');
+  t.match(config.warnings.join(), /APP_SECRET/, 'warns about the development secret');
+});
+
+t.test('values are parsed and normalised', async (t) => {
+  const config = loadConfig({
+    PORT: '9000',
+    MESSAGEBIRD_ACCESS_KEY: 'live_x',
+    SMS_ALLOWED_COUNTRIES: 'ua, pl,DE',
+    EXPOSE_VERIFICATION_CODE: 'true',
+    APP_SECRET: 'x'.repeat(32),
+  });
+  t.equal(config.PORT, 9000);
+  t.equal(config.SMS_TRANSPORT, 'messagebird', 'a key selects MessageBird');
+  t.same(config.SMS_ALLOWED_COUNTRIES, ['UA', 'PL', 'DE']);
+  t.equal(config.EXPOSE_VERIFICATION_CODE, true);
+  t.same(config.warnings, []);
+});
+
+const bad: [string, Record<string, string>, RegExp][] = [
+  ['unknown transport', { SMS_TRANSPORT: 'pigeon' }, /^Invalid configuration: SMS_TRANSPORT must be one of: messagebird, log$/],
+  ['CODE_LENGTH 3', { CODE_LENGTH: '3' }, /^Invalid configuration: CODE_LENGTH must be >= 4$/],
+  ['CODE_LENGTH 11', { CODE_LENGTH: '11' }, /CODE_LENGTH must be <= 10/],
+  ['non-numeric port', { PORT: 'eighty' }, /PORT must be integer/],
+  ['unparsable database URL', { DATABASE_URL: 'mysql://[::1' }, /DATABASE_URL is not a valid URL/],
+  ['database URL of another scheme', { DATABASE_URL: 'postgres://x/y' }, /DATABASE_URL has an invalid format/],
+  ['redis URL of another scheme', { REDIS_URL: 'http://x' }, /REDIS_URL has an invalid format/],
+  ['production without APP_SECRET', { NODE_ENV: 'production' }, /APP_SECRET is required when NODE_ENV=production/],
+  ['short APP_SECRET', { APP_SECRET: 'short' }, /APP_SECRET must NOT have fewer than 32 characters/],
+  [
+    'exposed codes in production',
+    { NODE_ENV: 'production', APP_SECRET: 'x'.repeat(32), EXPOSE_VERIFICATION_CODE: 'true' },
+    /EXPOSE_VERIFICATION_CODE=true is refused when NODE_ENV=production/,
+  ],
+  ['messagebird without a key', { SMS_TRANSPORT: 'messagebird' }, /MESSAGEBIRD_ACCESS_KEY is required/],
+  ['template without {code}', { SMS_TEMPLATE: 'hello' }, /SMS_TEMPLATE has an invalid format/],
+  ['bad country list', { SMS_ALLOWED_COUNTRIES: 'Ukraine' }, /SMS_ALLOWED_COUNTRIES has an invalid format/],
+  ['bad boolean', { EXPOSE_VERIFICATION_CODE: 'yes please' }, /EXPOSE_VERIFICATION_CODE must be boolean/],
+  ['unknown log level', { LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
+  ['admin login without password', { ADMIN_LOGIN: 'root' }, /ADMIN_LOGIN and ADMIN_PASSWORD must be set together/],
+  ['originator too long', { MESSAGEBIRD_ORIGINATOR: 'VeryLongSenderName' }, /MESSAGEBIRD_ORIGINATOR/],
+];
+
+for (const [name, env, message] of bad) {
+  t.test(`refuses ${name} with one line naming the variable`, async (t) => {
+    const err = t.throws(() => loadConfig(env)) as Error;
+    t.ok(err instanceof ConfigError);
+    t.match(err.message, message);
+    t.notMatch(err.message, /\n/, 'one line');
+  });
+}
+
+t.test('secret values are never echoed in errors', async (t) => {
+  const err = t.throws(() => loadConfig({ APP_SECRET: 'tooshort-secret-value' })) as Error;
+  t.notMatch(err.message, /tooshort-secret-value/);
+});
