@@ -49,6 +49,16 @@ export const ConfigSchema = Type.Object({
   WORKER_METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 9100 }),
   SMS_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 50, default: 8 }),
   SMS_BACKOFF_MS: Type.Integer({ minimum: 10, maximum: 3600000, default: 2000 }),
+  // Worker: SMS sends per second across all workers (BullMQ's limiter is global per queue).
+  SMS_SEND_RATE_PER_SECOND: Type.Integer({ minimum: 1, maximum: 100000, default: 100 }),
+  // Worker: wait after a 429 that names no Retry-After; no attempt is used up.
+  SMS_RATE_LIMIT_MS: Type.Integer({ minimum: 10, maximum: 600000, default: 1000 }),
+  // Worker: how long all sending pauses after a bad key or an empty balance.
+  SMS_OPERATOR_PAUSE_MS: Type.Integer({ minimum: 100, maximum: 86400000, default: 300000 }),
+  // Worker: how long a worker owns a `sending` row; keep it well above MESSAGEBIRD_TIMEOUT_MS.
+  SMS_LEASE_MS: Type.Integer({ minimum: 500, maximum: 3600000, default: 60000 }),
+  // Worker: BullMQ job lock; a killed worker's jobs are taken over after about this long.
+  WORKER_LOCK_MS: Type.Integer({ minimum: 500, maximum: 600000, default: 30000 }),
   OUTBOX_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 50, maximum: 600000, default: 2000 }),
   OUTBOX_SWEEP_AGE_MS: Type.Integer({ minimum: 0, maximum: 3600000, default: 5000 }),
   EXPOSE_VERIFICATION_CODE: Type.Boolean({ default: false }),

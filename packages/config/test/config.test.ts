@@ -11,11 +11,11 @@ t.test('defaults match API.md with nothing set', async (t) => {
   t.equal(config.SMS_TRANSPORT, 'log');
   t.equal(config.MESSAGEBIRD_ORIGINATOR, 'Verify');
   t.equal(config.SMS_TEMPLATE, 'Your verification code is {code}');
+  t.same([config.CODE_LENGTH, config.CODE_TTL_SECONDS, config.CODE_MAX_ATTEMPTS], [6, 600, 5]);
   t.same(
-    [config.CODE_LENGTH, config.CODE_TTL_SECONDS, config.CODE_MAX_ATTEMPTS],
-    [6, 600, 5],
+    [config.SMS_RESEND_COOLDOWN_SECONDS, config.SMS_MAX_PER_PHONE_PER_HOUR, config.IP_RATE_LIMIT_PER_MINUTE],
+    [60, 5, 30],
   );
-  t.same([config.SMS_RESEND_COOLDOWN_SECONDS, config.SMS_MAX_PER_PHONE_PER_HOUR, config.IP_RATE_LIMIT_PER_MINUTE], [60, 5, 30]);
   t.same(config.SMS_ALLOWED_COUNTRIES, []);
   t.equal(config.SESSION_TTL_SECONDS, 86400);
   t.equal(config.WORKER_CONCURRENCY, 50);
@@ -41,7 +41,11 @@ t.test('values are parsed and normalised', async (t) => {
 });
 
 const bad: [string, Record<string, string>, RegExp][] = [
-  ['unknown transport', { SMS_TRANSPORT: 'pigeon' }, /^Invalid configuration: SMS_TRANSPORT must be one of: messagebird, log$/],
+  [
+    'unknown transport',
+    { SMS_TRANSPORT: 'pigeon' },
+    /^Invalid configuration: SMS_TRANSPORT must be one of: messagebird, log$/,
+  ],
   ['CODE_LENGTH 3', { CODE_LENGTH: '3' }, /^Invalid configuration: CODE_LENGTH must be >= 4$/],
   ['CODE_LENGTH 11', { CODE_LENGTH: '11' }, /CODE_LENGTH must be <= 10/],
   ['non-numeric port', { PORT: 'eighty' }, /PORT must be integer/],

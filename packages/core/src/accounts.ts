@@ -72,7 +72,10 @@ export class AccountsService {
 
   /** Creates the bootstrap admin if its login is free; an existing account is never touched. */
   async ensureAdmin(login: string, password: string): Promise<'created' | 'exists'> {
-    const existing = await this.prisma.account.findUnique({ where: { login: login.toLowerCase() }, select: { id: true } });
+    const existing = await this.prisma.account.findUnique({
+      where: { login: login.toLowerCase() },
+      select: { id: true },
+    });
     if (existing) return 'exists';
     try {
       await this.signup({ login, name: 'Administrator', password }, true);

@@ -19,7 +19,8 @@ export class AppError extends Error {
 export const errors = {
   invalidRequest: (message: string, details?: Record<string, unknown>) =>
     new AppError(400, 'INVALID_REQUEST', message, details),
-  wrongPhone: () => new AppError(400, 'WRONG_PHONE', 'phone is not a valid international phone number', { field: 'phone' }),
+  wrongPhone: () =>
+    new AppError(400, 'WRONG_PHONE', 'phone is not a valid international phone number', { field: 'phone' }),
   countryNotAllowed: () =>
     new AppError(400, 'COUNTRY_NOT_ALLOWED', "SMS cannot be sent to this phone's country", { field: 'phone' }),
   invalidCode: () => new AppError(400, 'INVALID_CODE', 'the code is wrong, expired or was never sent'),

@@ -195,7 +195,8 @@ export class SmsSettingsService {
   }
 
   private updateView(userId: string, settings: SmsSettings | null, code?: string): SettingsUpdateView {
-    const pending = settings?.codeHash && settings.codeExpireTime && !settings.verified ? settings.codeExpireTime : null;
+    const pending =
+      settings?.codeHash && settings.codeExpireTime && !settings.verified ? settings.codeExpireTime : null;
     return {
       phone: settings?.phone ?? null,
       ver_code: code && this.config.EXPOSE_VERIFICATION_CODE ? code : null,

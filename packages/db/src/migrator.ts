@@ -46,7 +46,10 @@ export interface MigrateResult {
 
 async function readMigrations(dir: string): Promise<{ name: string; sql: string; checksum: string }[]> {
   const entries = await readdir(dir, { withFileTypes: true });
-  const names = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const names = entries
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   return Promise.all(
     names.map(async (name) => {
       const sql = await readFile(join(dir, name, 'migration.sql'), 'utf8');
@@ -68,9 +71,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
 
   const admin = await mariadb.createConnection({ ...server, connectTimeout: 5000 });
   try {
-    await admin.query(
-      `CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
-    );
+    await admin.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   } finally {
     await admin.end();
   }
@@ -125,10 +126,9 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
         await conn.query('UPDATE _prisma_migrations SET logs = ? WHERE id = ?', [String(err), id]);
         throw new MigrationError(`migration ${migration.name} failed: ${(err as Error).message}`);
       }
-      await conn.query(
-        'UPDATE _prisma_migrations SET finished_at = NOW(3), applied_steps_count = 1 WHERE id = ?',
-        [id],
-      );
+      await conn.query('UPDATE _prisma_migrations SET finished_at = NOW(3), applied_steps_count = 1 WHERE id = ?', [
+        id,
+      ]);
       log(`applied migration ${migration.name}`);
       done.push(migration.name);
     }

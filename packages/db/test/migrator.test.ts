@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import t from 'tap';
 import mariadb from 'mariadb';
 import { migrate, MIGRATIONS_DIR, parseDatabaseUrl } from '@sms/db';
-import { baseConfig, dropDatabase, uniqueName } from '@sms/testing';
+import { baseConfig, dropDatabase, uniqueName, type Teardown } from '@sms/testing';
 
-function scratchUrl(t: Tap.Test): string {
+function scratchUrl(t: Teardown): string {
   const url = new URL(baseConfig().DATABASE_URL);
   url.pathname = `/${uniqueName('sms_mig')}`;
   t.teardown(() => dropDatabase(url.toString()));
@@ -23,7 +23,7 @@ async function query<T = Record<string, unknown>>(databaseUrl: string, sql: stri
   }
 }
 
-async function copyMigrations(t: Tap.Test): Promise<string> {
+async function copyMigrations(t: Teardown): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'migrations-'));
   t.teardown(() => rm(dir, { recursive: true, force: true }));
   await cp(MIGRATIONS_DIR, dir, { recursive: true });
@@ -39,11 +39,19 @@ const schemaSnapshot = (url: string) =>
 
 t.test('creates the database, applies every migration once, records it as Prisma does', async (t) => {
   const url = scratchUrl(t);
-  const names = (await readdir(MIGRATIONS_DIR, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name).sort();
+  const names = (await readdir(MIGRATIONS_DIR, { withFileTypes: true }))
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
   const first = await migrate({ databaseUrl: url });
   t.same(first.applied, names);
 
-  const rows = await query<{ migration_name: string; checksum: string; finished_at: Date | null; applied_steps_count: number }>(
+  const rows = await query<{
+    migration_name: string;
+    checksum: string;
+    finished_at: Date | null;
+    applied_steps_count: number;
+  }>(
     url,
     'SELECT migration_name, checksum, finished_at, applied_steps_count FROM _prisma_migrations ORDER BY migration_name',
   );
@@ -79,15 +87,23 @@ t.test('a migration modified after it was applied is refused', async (t) => {
   const [name] = (await readdir(dir, { withFileTypes: true })).filter((e) => e.isDirectory()).map((e) => e.name);
   const file = join(dir, name!, 'migration.sql');
   await writeFile(file, `${await readFile(file, 'utf8')}\n-- sneaky edit\n`);
-  await t.rejects(migrate({ databaseUrl: url, migrationsDir: dir }), { name: 'MigrationError', message: /was modified after it was applied/ });
+  await t.rejects(migrate({ databaseUrl: url, migrationsDir: dir }), {
+    name: 'MigrationError',
+    message: /was modified after it was applied/,
+  });
 });
 
 t.test('a failed migration is recorded and refused until resolved', async (t) => {
   const url = scratchUrl(t);
   const dir = await copyMigrations(t);
   await mkdir(join(dir, '29990101000000_broken'));
-  await writeFile(join(dir, '29990101000000_broken', 'migration.sql'), 'CREATE TABLE broken (id INT);\nTHIS IS NOT SQL;\n');
-  await t.rejects(migrate({ databaseUrl: url, migrationsDir: dir }), { message: /migration 29990101000000_broken failed/ });
+  await writeFile(
+    join(dir, '29990101000000_broken', 'migration.sql'),
+    'CREATE TABLE broken (id INT);\nTHIS IS NOT SQL;\n',
+  );
+  await t.rejects(migrate({ databaseUrl: url, migrationsDir: dir }), {
+    message: /migration 29990101000000_broken failed/,
+  });
   const [row] = await query<{ finished_at: Date | null; logs: string | null }>(
     url,
     "SELECT finished_at, logs FROM _prisma_migrations WHERE migration_name = '29990101000000_broken'",

@@ -32,7 +32,12 @@ interface ForeignKey {
   DELETE_RULE: string;
 }
 
-const ON_DELETE: Record<string, string> = { Cascade: 'CASCADE', SetNull: 'SET NULL', Restrict: 'RESTRICT', NoAction: 'NO ACTION' };
+const ON_DELETE: Record<string, string> = {
+  Cascade: 'CASCADE',
+  SetNull: 'SET NULL',
+  Restrict: 'RESTRICT',
+  NoAction: 'NO ACTION',
+};
 
 t.test('the migrated database matches schema.prisma', async (t) => {
   const url = new URL(baseConfig().DATABASE_URL);
@@ -70,12 +75,18 @@ t.test('the migrated database matches schema.prisma', async (t) => {
       if (field.kind === 'scalar' || field.kind === 'enum') {
         const [native, args] = (field.nativeType ?? []) as [string?, string[]?];
         let type: string;
-        if (field.kind === 'enum') type = `enum(${enums.get(field.type)!.map((v) => `'${v}'`).join(',')})`;
+        if (field.kind === 'enum')
+          type = `enum(${enums
+            .get(field.type)!
+            .map((v) => `'${v}'`)
+            .join(',')})`;
         else if (field.type === 'Boolean') type = 'tinyint(1)';
         else if (field.type === 'Int') type = 'int(11)';
         else if (native) type = `${native.toLowerCase()}${args?.length ? `(${args.join(',')})` : ''}`;
         else throw new Error(`${model.name}.${field.name}: give it a @db native type so the test can check it`);
-        expectedColumns.push(`${table}.${field.dbName ?? field.name} ${type} ${field.isRequired ? 'NOT NULL' : 'NULL'}`);
+        expectedColumns.push(
+          `${table}.${field.dbName ?? field.name} ${type} ${field.isRequired ? 'NOT NULL' : 'NULL'}`,
+        );
       }
       if (field.kind === 'object' && field.relationFromFields?.length) {
         const target = datamodel.models.find((m) => m.name === field.type)!;
@@ -93,7 +104,9 @@ t.test('the migrated database matches schema.prisma', async (t) => {
     const model = datamodel.models.find((m) => m.name === index.model)!;
     const cols = index.fields.map((f) => model.fields.find((x) => x.name === f.name)!).map((f) => f.dbName ?? f.name);
     const name = index.type === 'id' ? 'PRIMARY' : index.dbName;
-    expectedIndexes.push(`${tableOf.get(model.name)} ${name} ${index.type === 'normal' ? 'INDEX' : 'UNIQUE'} (${cols.join(',')})`);
+    expectedIndexes.push(
+      `${tableOf.get(model.name)} ${name} ${index.type === 'normal' ? 'INDEX' : 'UNIQUE'} (${cols.join(',')})`,
+    );
   }
 
   const actualColumns = columns.map(
@@ -102,13 +115,21 @@ t.test('the migrated database matches schema.prisma', async (t) => {
   const grouped = new Map<string, { table: string; name: string; unique: boolean; cols: string[] }>();
   for (const ic of indexColumns) {
     const key = `${ic.TABLE_NAME}.${ic.INDEX_NAME}`;
-    const entry = grouped.get(key) ?? { table: ic.TABLE_NAME, name: ic.INDEX_NAME, unique: Number(ic.NON_UNIQUE) === 0, cols: [] };
+    const entry = grouped.get(key) ?? {
+      table: ic.TABLE_NAME,
+      name: ic.INDEX_NAME,
+      unique: Number(ic.NON_UNIQUE) === 0,
+      cols: [],
+    };
     entry.cols.push(ic.COLUMN_NAME);
     grouped.set(key, entry);
   }
-  const actualIndexes = [...grouped.values()].map((i) => `${i.table} ${i.name} ${i.unique ? 'UNIQUE' : 'INDEX'} (${i.cols.join(',')})`);
+  const actualIndexes = [...grouped.values()].map(
+    (i) => `${i.table} ${i.name} ${i.unique ? 'UNIQUE' : 'INDEX'} (${i.cols.join(',')})`,
+  );
   const actualForeignKeys = foreignKeys.map(
-    (f) => `${f.TABLE_NAME}.${f.COLUMN_NAME} -> ${f.REFERENCED_TABLE_NAME}.${f.REFERENCED_COLUMN_NAME} ON DELETE ${f.DELETE_RULE}`,
+    (f) =>
+      `${f.TABLE_NAME}.${f.COLUMN_NAME} -> ${f.REFERENCED_TABLE_NAME}.${f.REFERENCED_COLUMN_NAME} ON DELETE ${f.DELETE_RULE}`,
   );
 
   t.same(actualColumns.sort(), expectedColumns.sort(), 'every column: name, type, nullability');

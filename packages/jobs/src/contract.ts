@@ -42,13 +42,31 @@ export function createSmsQueue(config: JobsConfig, connection: Redis): SmsQueue 
   return queue;
 }
 
-export async function enqueueSms(queue: SmsQueue, messageIds: readonly string[]): Promise<void> {
+const ENQUEUE_TIMEOUT_MS = 2000;
+
+/**
+ * Adds one send job per message. Fails fast instead of waiting while Redis is
+ * down (BullMQ itself would wait for the connection): callers keep the row
+ * `queued` and the outbox sweeper enqueues it later.
+ */
+export async function enqueueSms(queue: SmsQueue, messageIds: readonly string[], connection?: Redis): Promise<void> {
   if (messageIds.length === 0) return;
-  await queue.addBulk(
+  if (connection && connection.status !== 'ready') throw new Error(`redis is not connected (${connection.status})`);
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`enqueue timed out after ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS);
+  });
+  const add = queue.addBulk(
     messageIds.map((messageId) => ({
       name: SEND_SMS_JOB,
       data: { messageId },
       opts: { jobId: jobIdFor(messageId) },
     })),
   );
+  add.catch(() => {}); // its failure is reported through the race below
+  try {
+    await Promise.race([add, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

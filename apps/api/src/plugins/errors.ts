@@ -28,7 +28,8 @@ const UNAVAILABLE_CODES = new Set([
   'ER_CLOSING_POOL',
   'ER_POOL_ALREADY_CLOSED',
 ]);
-const UNAVAILABLE_TEXT = /pool timeout|ECONNREFUSED|Connection refused|connect ETIMEDOUT|socket has unexpectedly been closed|Can't reach database|Unable to start a transaction in the given time/i;
+const UNAVAILABLE_TEXT =
+  /pool timeout|ECONNREFUSED|Connection refused|connect ETIMEDOUT|socket has unexpectedly been closed|Can't reach database|Unable to start a transaction in the given time/i;
 
 export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   if (!err || typeof err !== 'object' || depth > 6) return false;
@@ -82,7 +83,13 @@ export function toErrorBody(err: unknown, correlationId: string): ErrorBody & { 
   }
   const fe = err as FastifyError;
   if (fe?.validation) {
-    return { code: 'INVALID_REQUEST', status: 400, message: `invalid ${fe.validationContext ?? 'request'}: ${fe.message}`, ...base, details: validationDetails(fe) };
+    return {
+      code: 'INVALID_REQUEST',
+      status: 400,
+      message: `invalid ${fe.validationContext ?? 'request'}: ${fe.message}`,
+      ...base,
+      details: validationDetails(fe),
+    };
   }
   const known = fe?.code ? FASTIFY_CODES[fe.code] : undefined;
   if (known) return { code: known[1], status: known[0], message: fe.message, ...base };
@@ -109,7 +116,11 @@ export default fp(
   async (fastify) => {
     fastify.setErrorHandler((err, request, reply) => send(reply, request, err));
     fastify.setNotFoundHandler((request, reply) =>
-      send(reply, request, new AppError(404, 'NOT_FOUND', `no route ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)}`)),
+      send(
+        reply,
+        request,
+        new AppError(404, 'NOT_FOUND', `no route ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)}`),
+      ),
     );
   },
   { name: 'errors' },

@@ -13,7 +13,7 @@ export default fp(
     const queue = createSmsQueue(fastify.config, fastify.redis);
     queue.on('error', (err) => fastify.log.warn({ err: err.message }, 'sms queue error'));
     fastify.decorate('smsQueue', queue);
-    fastify.decorate('enqueueSms', (ids: string[]) => enqueueSms(queue, ids));
+    fastify.decorate('enqueueSms', (ids: string[]) => enqueueSms(queue, ids, fastify.redis));
     fastify.addHook('onClose', () => queue.close());
   },
   { name: 'queue', dependencies: ['redis'] },

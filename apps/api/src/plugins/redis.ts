@@ -9,6 +9,8 @@ declare module 'fastify' {
   }
 }
 
+const READY_WAIT_MS = 2000;
+
 export default fp(
   async (fastify) => {
     const redis = createProducerRedis(fastify.config.REDIS_URL);
@@ -22,6 +24,17 @@ export default fp(
       lastError = '';
     });
     fastify.decorate('redis', redis);
+    // Give Redis a moment at start so the first requests find it connected; an
+    // API whose Redis is down still starts (SMS wait in the outbox meanwhile).
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, READY_WAIT_MS);
+      function done() {
+        clearTimeout(timer);
+        redis.off('ready', done);
+        resolve();
+      }
+      redis.once('ready', done);
+    });
     fastify.addHook('onClose', async () => {
       await redis.quit().catch(() => redis.disconnect());
     });

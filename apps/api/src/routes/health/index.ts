@@ -35,8 +35,14 @@ const health: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     async (_request, reply) => {
       const [mysql, redis] = await Promise.all([
-        withTimeout(fastify.prisma.$queryRaw`SELECT 1`).then(() => true, () => false),
-        withTimeout(fastify.redis.ping()).then(() => true, () => false),
+        withTimeout(fastify.prisma.$queryRaw`SELECT 1`).then(
+          () => true,
+          () => false,
+        ),
+        withTimeout(fastify.redis.ping()).then(
+          () => true,
+          () => false,
+        ),
       ]);
       const ok = mysql && redis;
       return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', mysql, redis });

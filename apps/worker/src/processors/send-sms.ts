@@ -1,0 +1,133 @@
+import type { Config } from '@sms/config';
+import type { SendSmsPayload } from '@sms/jobs';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Logger } from 'pino';
+import type { ClaimedMessage, Messages } from '../messages';
+import type { WorkerMetrics } from '../metrics';
+import { SendError, type Transport } from '../sms';
+
+export type SendSmsConfig = Pick<Config, 'SMS_BACKOFF_MS' | 'SMS_RATE_LIMIT_MS' | 'SMS_OPERATOR_PAUSE_MS'>;
+
+export interface SendSmsDeps {
+  messages: Messages;
+  transport: Transport;
+  /** The queue: its rate limit holds for every worker on it. */
+  limiter: { rateLimit(ms: number): Promise<void> };
+  metrics: WorkerMetrics;
+  logger: Logger;
+  config: SendSmsConfig;
+}
+
+const OPERATOR_REASONS = ['bad_key', 'no_balance'] as const;
+
+/** The longest BullMQ will wait before the next try (its jitter only shortens it). */
+function nextRetryDelayMs(job: Job, fallbackDelay: number): number {
+  const backoff = job.opts.backoff;
+  if (typeof backoff === 'number') return backoff;
+  const delay = backoff?.delay ?? fallbackDelay;
+  return backoff?.type === 'fixed' ? delay : 2 ** job.attemptsMade * delay;
+}
+
+function asSendError(err: unknown): SendError {
+  if (err instanceof SendError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new SendError(`transport error: ${message}`, { kind: 'retry', reason: 'unknown', cause: err });
+}
+
+/**
+ * One job: claim the row, send it, record the outcome. The row, not the job,
+ * is the truth: a final row is never sent again, and every way out of
+ * `sending` writes the row before the job is told.
+ */
+export function createSendSmsProcessor(deps: SendSmsDeps) {
+  const { messages, transport, limiter, metrics, logger, config } = deps;
+
+  return async function sendSms(job: Job<SendSmsPayload>, token?: string): Promise<void> {
+    const { messageId } = job.data;
+    const maxAttempts = job.opts.attempts ?? 1;
+    const claim = await messages.claim(messageId);
+
+    if (!claim.claimed) {
+      if (claim.status === 'sent' || claim.status === 'failed' || claim.status === 'missing') {
+        logger.debug({ messageId, status: claim.status }, 'nothing to send');
+        return;
+      }
+      // Another worker holds the row (this job was taken over from a worker
+      // that may still be sending): look again when its lease ends. No attempt used.
+      const until = claim.status === 'sending' && claim.leaseExpireTime ? claim.leaseExpireTime.getTime() + 50 : Date.now() + 100;
+      await job.moveToDelayed(until, token);
+      throw new DelayedError();
+    }
+
+    const message = claim.message;
+    if (message.attempts > maxAttempts) {
+      // Claimed more often than allowed: earlier claims ended without an
+      // outcome (workers killed mid-send). Stop rather than loop for ever.
+      const reason = `gave up after ${maxAttempts} attempts without a recorded outcome`;
+      await messages.markFailed(message, reason);
+      metrics.failed.inc({ reason: 'max_attempts' });
+      throw new UnrecoverableError(reason);
+    }
+
+    let providerMessageId: string | null;
+    try {
+      ({ providerMessageId } = await transport.send({ id: message.id, to: message.recipient, body: message.body }));
+    } catch (err) {
+      return handleFailure(job, message, asSendError(err), maxAttempts);
+    }
+
+    const sentTime = new Date();
+    const recorded = await messages.markSent(message, providerMessageId, sentTime);
+    metrics.sent.inc();
+    metrics.queuedToSent.observe((sentTime.getTime() - message.createTime.getTime()) / 1000);
+    for (const reason of OPERATOR_REASONS) metrics.alertActive.set({ reason }, 0);
+    if (recorded) {
+      logger.info({ messageId, providerMessageId, attempts: message.attempts, transport: transport.name }, 'sms sent');
+    } else {
+      logger.warn({ messageId, providerMessageId }, 'sms sent, but another worker had taken the row over meanwhile');
+    }
+  };
+
+  async function handleFailure(job: Job, message: ClaimedMessage, err: SendError, maxAttempts: number): Promise<never> {
+    const context = { messageId: message.id, reason: err.reason, statusCode: err.statusCode, err: err.message };
+
+    if (err.kind === 'rate_limited' || err.kind === 'operator') {
+      const waitMs = err.kind === 'operator' ? config.SMS_OPERATOR_PAUSE_MS : (err.retryAfterMs ?? config.SMS_RATE_LIMIT_MS);
+      // The provider took nothing: the attempt is refunded and the whole queue
+      // (every worker) waits, instead of burning every message's attempts.
+      await messages.requeue(message, err.message, new Date(Date.now() + waitMs), true);
+      await limiter.rateLimit(waitMs);
+      if (err.kind === 'operator') {
+        metrics.alerts.inc({ reason: err.reason });
+        metrics.alertActive.set({ reason: err.reason }, 1);
+        logger.error(
+          { ...context, alert: err.reason, pauseMs: waitMs },
+          `ALERT: MessageBird refused the account (${err.reason}); all sending paused, messages stay queued`,
+        );
+      } else {
+        metrics.rateLimited.inc();
+        logger.warn({ ...context, waitMs }, 'MessageBird rate limit: waiting');
+      }
+      throw Worker.RateLimitError();
+    }
+
+    if (err.kind === 'permanent') {
+      await messages.markFailed(message, err.message);
+      metrics.failed.inc({ reason: err.reason });
+      logger.warn(context, 'sms failed permanently');
+      throw new UnrecoverableError(err.message);
+    }
+
+    if (job.attemptsMade + 1 >= maxAttempts) {
+      await messages.markFailed(message, err.message);
+      metrics.failed.inc({ reason: err.reason });
+      logger.warn({ ...context, attempts: message.attempts }, 'sms failed: no attempts left');
+      throw err;
+    }
+    const delayMs = nextRetryDelayMs(job, config.SMS_BACKOFF_MS);
+    await messages.requeue(message, err.message, new Date(Date.now() + delayMs), false);
+    metrics.retries.inc({ reason: err.reason });
+    logger.info({ ...context, attempts: message.attempts, retryInMs: delayMs }, 'sms send failed; will retry');
+    throw err;
+  }
+}

@@ -1,0 +1,26 @@
+import type { Config } from '@sms/config';
+import type { Logger } from 'pino';
+import { LogTransport } from './log';
+import { MessageBirdTransport } from './messagebird';
+import type { Transport } from './transport';
+
+export type { Transport, OutgoingSms, SendResult, FailureKind } from './transport';
+export { SendError } from './transport';
+export { LogTransport } from './log';
+export { MessageBirdTransport } from './messagebird';
+
+type TransportConfig = Pick<
+  Config,
+  'SMS_TRANSPORT' | 'MESSAGEBIRD_ACCESS_KEY' | 'MESSAGEBIRD_ORIGINATOR' | 'MESSAGEBIRD_TIMEOUT_MS'
+>;
+
+export function createTransport(config: TransportConfig, logger: Logger): Transport {
+  if (config.SMS_TRANSPORT === 'log') return new LogTransport(logger);
+  if (!config.MESSAGEBIRD_ACCESS_KEY) throw new Error('MESSAGEBIRD_ACCESS_KEY is required for SMS_TRANSPORT=messagebird');
+  return new MessageBirdTransport({
+    accessKey: config.MESSAGEBIRD_ACCESS_KEY,
+    originator: config.MESSAGEBIRD_ORIGINATOR,
+    timeoutMs: config.MESSAGEBIRD_TIMEOUT_MS,
+    logger,
+  });
+}

@@ -1,0 +1,63 @@
+/** One SMS as the worker hands it to a transport. */
+export interface OutgoingSms {
+  /** The sms_messages id; sent to the provider as `reference` so delivery reports can be matched. */
+  id: string;
+  /** E.164, with the leading `+`. */
+  to: string;
+  body: string;
+}
+
+export interface SendResult {
+  /** The provider's id for the message, or null for transports that have none. */
+  providerMessageId: string | null;
+}
+
+export interface Transport {
+  readonly name: 'messagebird' | 'log';
+  /** Resolves only when the provider took the message; otherwise rejects, preferably with a SendError. */
+  send(sms: OutgoingSms): Promise<SendResult>;
+  close(): Promise<void>;
+}
+
+/**
+ * What the worker should do about a failed send:
+ * - `retry`: try again with backoff (network trouble, 5xx, code 99, false success);
+ * - `permanent`: can never succeed, fail the message now;
+ * - `rate_limited`: the provider asked us to slow down; wait, using no attempt;
+ * - `operator`: bad key or no balance; nothing a retry fixes until a person acts,
+ *   so pause all sending and alert, using no attempt.
+ */
+export type FailureKind = 'retry' | 'permanent' | 'rate_limited' | 'operator';
+
+export interface SendErrorDetails {
+  kind: FailureKind;
+  /** A short, bounded label for metrics and logs: `http_500`, `code_9`, `timeout`, `bad_key`… */
+  reason: string;
+  /** True when the provider may have taken the message although we saw a failure. */
+  ambiguous?: boolean;
+  statusCode?: number;
+  providerCode?: number;
+  /** From Retry-After, for `rate_limited`. */
+  retryAfterMs?: number;
+  cause?: unknown;
+}
+
+export class SendError extends Error {
+  override name = 'SendError';
+  readonly kind: FailureKind;
+  readonly reason: string;
+  readonly ambiguous: boolean;
+  readonly statusCode: number | undefined;
+  readonly providerCode: number | undefined;
+  readonly retryAfterMs: number | undefined;
+
+  constructor(message: string, details: SendErrorDetails) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.kind = details.kind;
+    this.reason = details.reason;
+    this.ambiguous = details.ambiguous ?? false;
+    this.statusCode = details.statusCode;
+    this.providerCode = details.providerCode;
+    this.retryAfterMs = details.retryAfterMs;
+  }
+}

@@ -1,0 +1,132 @@
+import type { Config } from '@sms/config';
+import type { PrismaClient } from '@sms/db';
+import { enqueueSms, jobIdFor, type SmsQueue } from '@sms/jobs';
+import type { Logger } from 'pino';
+import type { WorkerMetrics } from './metrics';
+
+export interface SweeperDeps {
+  prisma: PrismaClient;
+  queue: SmsQueue;
+  logger: Logger;
+  metrics: WorkerMetrics;
+  config: Pick<Config, 'OUTBOX_SWEEP_INTERVAL_MS' | 'OUTBOX_SWEEP_AGE_MS'>;
+  batchSize?: number;
+}
+
+/**
+ * The outbox relay. The API enqueues after its transaction commits; when that
+ * enqueue never happened (Redis down, the API died in between) or the job was
+ * lost or gave up while the row still waits, the row is overdue here and gets
+ * its job again. The fixed job id makes a second add a no-op while the job
+ * exists, and the processor's status check makes a second job harmless.
+ *
+ * Rows are taken with SELECT … FOR UPDATE SKIP LOCKED inside a transaction, so
+ * sweepers in several workers never handle the same row at the same time.
+ */
+export class OutboxSweeper {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<unknown> | null = null;
+  private stopped = true;
+  private lastError = '';
+  private readonly batchSize: number;
+
+  constructor(private readonly deps: SweeperDeps) {
+    this.batchSize = deps.batchSize ?? 500;
+  }
+
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.schedule(this.deps.config.OUTBOX_SWEEP_INTERVAL_MS);
+  }
+
+  /** Stops the timer and waits for a sweep in progress. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.running = this.sweepOnce().then(
+        (count) => {
+          this.lastError = '';
+          // A full batch: there is probably more; go again at once.
+          this.schedule(count >= this.batchSize ? 0 : this.deps.config.OUTBOX_SWEEP_INTERVAL_MS);
+        },
+        (err: Error) => {
+          // Log an outage once, not on every tick.
+          if (err.message !== this.lastError) this.deps.logger.warn({ err: err.message }, 'outbox sweep failed');
+          this.lastError = err.message;
+          this.schedule(this.deps.config.OUTBOX_SWEEP_INTERVAL_MS);
+        },
+      );
+    }, delayMs);
+  }
+
+  /** One pass; returns how many rows were looked at. */
+  async sweepOnce(): Promise<number> {
+    const { prisma, config } = this.deps;
+    const cutoff = new Date(Date.now() - config.OUTBOX_SWEEP_AGE_MS);
+    const limit = this.batchSize;
+    return prisma.$transaction(async (tx) => {
+      const queued = await tx.$queryRaw<{ id: string }[]>`
+        SELECT id FROM sms_messages
+        WHERE status = 'queued' AND due_time < ${cutoff}
+        ORDER BY due_time LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED`;
+      // A `sending` row whose lease ran out long ago: its worker died and its
+      // job did not come back (Redis lost it, or it failed as stalled).
+      const abandoned = await tx.$queryRaw<{ id: string }[]>`
+        SELECT id FROM sms_messages
+        WHERE status = 'sending' AND lease_expire_time < ${cutoff}
+        LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED`;
+      const ids = [...queued, ...abandoned].map((r) => r.id);
+      if (ids.length === 0) return 0;
+
+      const revived = await this.ensureJobs(ids);
+      // Look at these rows again only after another OUTBOX_SWEEP_AGE_MS, not on
+      // every tick while their jobs wait behind a backlog.
+      if (queued.length) {
+        await tx.smsMessage.updateMany({
+          where: { id: { in: queued.map((r) => r.id) }, status: 'queued' },
+          data: { dueTime: new Date() },
+        });
+      }
+      if (revived) {
+        this.deps.metrics.sweeperEnqueued.inc(revived);
+        this.deps.logger.info({ revived, overdue: ids.length }, 'outbox sweeper re-enqueued overdue messages');
+      }
+      return ids.length;
+    });
+  }
+
+  /**
+   * Adds a job for each id that has none; a finished job (completed, or failed
+   * after its attempts) of a row that is still not final is replaced. Waiting,
+   * delayed and active jobs are left alone. Returns how many were (re)added.
+   */
+  private async ensureJobs(ids: string[]): Promise<number> {
+    const { queue } = this.deps;
+    const jobs = await Promise.all(ids.map((id) => queue.getJob(jobIdFor(id))));
+    const toAdd: string[] = [];
+    await Promise.all(
+      ids.map(async (id, i) => {
+        const job = jobs[i];
+        if (!job) {
+          toAdd.push(id);
+        } else if (job.finishedOn) {
+          await job.remove();
+          toAdd.push(id);
+        }
+      }),
+    );
+    await enqueueSms(queue, toAdd);
+    return toAdd.length;
+  }
+}

@@ -1,0 +1,116 @@
+import type { Config } from '@sms/config';
+import { createPrismaClient, type PrismaClient } from '@sms/db';
+import {
+  SMS_QUEUE,
+  createProducerRedis,
+  createSmsQueue,
+  createWorkerRedis,
+  SEND_SMS_JOB,
+  type SendSmsPayload,
+  type SmsQueue,
+} from '@sms/jobs';
+import { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { Messages } from './messages';
+import { createMetrics, type WorkerMetrics } from './metrics';
+import { createSendSmsProcessor } from './processors/send-sms';
+import { createTransport, type Transport } from './sms';
+import { OutboxSweeper } from './sweeper';
+
+export type SmsWorker = Worker<SendSmsPayload, void, typeof SEND_SMS_JOB>;
+
+export interface WorkerAppOptions {
+  logger: Logger;
+  /** Defaults to the one SMS_TRANSPORT names. */
+  transport?: Transport;
+  /** Process-wide Node metrics (heap, event loop); only for the real process. */
+  defaultMetrics?: boolean;
+}
+
+export interface WorkerApp {
+  config: Config;
+  prisma: PrismaClient;
+  queue: SmsQueue;
+  worker: SmsWorker;
+  sweeper: OutboxSweeper;
+  metrics: WorkerMetrics;
+  transport: Transport;
+  /** Starts consuming and sweeping. */
+  start(): void;
+  /** Finishes the jobs in hand, takes no new one, then closes every connection. */
+  close(): Promise<void>;
+}
+
+function logRedisErrors(redis: Redis, logger: Logger, name: string): void {
+  // ioredis reconnects by itself; log each outage once, not every retry.
+  let last = '';
+  redis.on('error', (err: Error) => {
+    if (err.message !== last) logger.warn({ err: err.message, connection: name }, 'redis error');
+    last = err.message;
+  });
+  redis.on('ready', () => {
+    if (last) logger.info({ connection: name }, 'redis connection restored');
+    last = '';
+  });
+}
+
+/** Everything the worker process runs, without signals or ports: main.ts and tests share it. */
+export function createWorkerApp(config: Config, options: WorkerAppOptions): WorkerApp {
+  const { logger } = options;
+  const prisma = createPrismaClient(config);
+  // The worker's blocking connection must wait out Redis outages; the queue
+  // (sweeper adds, rate limits, depth metric) fails fast instead of piling up
+  // commands while Redis is away.
+  const workerRedis = createWorkerRedis(config.REDIS_URL);
+  const queueRedis = createProducerRedis(config.REDIS_URL);
+  logRedisErrors(workerRedis, logger, 'worker');
+  logRedisErrors(queueRedis, logger, 'queue');
+
+  const queue = createSmsQueue(config, queueRedis);
+  queue.on('error', (err) => logger.warn({ err: err.message }, 'sms queue error'));
+  const metrics = createMetrics({ queue, defaultMetrics: options.defaultMetrics });
+  const transport = options.transport ?? createTransport(config, logger);
+  const messages = new Messages(prisma, config.SMS_LEASE_MS);
+
+  const processor = createSendSmsProcessor({ messages, transport, limiter: queue, metrics, logger, config });
+  const worker: SmsWorker = new Worker<SendSmsPayload, void, typeof SEND_SMS_JOB>(SMS_QUEUE, processor, {
+    connection: workerRedis,
+    prefix: config.QUEUE_PREFIX,
+    concurrency: config.WORKER_CONCURRENCY,
+    // Global across all workers of the queue; also what makes queue.rateLimit() bite.
+    limiter: { max: config.SMS_SEND_RATE_PER_SECOND, duration: 1000 },
+    lockDuration: config.WORKER_LOCK_MS,
+    stalledInterval: config.WORKER_LOCK_MS,
+    autorun: false,
+  });
+  worker.on('error', (err) => logger.error({ err: err.message }, 'worker error'));
+
+  const sweeper = new OutboxSweeper({ prisma, queue, logger, metrics, config });
+
+  let closing: Promise<void> | null = null;
+  return {
+    config,
+    prisma,
+    queue,
+    worker,
+    sweeper,
+    metrics,
+    transport,
+    start() {
+      worker.run().catch((err: Error) => logger.error({ err: err.message }, 'worker stopped with an error'));
+      sweeper.start();
+    },
+    close() {
+      closing ??= (async () => {
+        await sweeper.stop();
+        await worker.close();
+        await transport.close();
+        await queue.close();
+        await prisma.$disconnect();
+        await Promise.all([workerRedis, queueRedis].map((r) => r.quit().catch(() => r.disconnect())));
+      })();
+      return closing;
+    },
+  };
+}

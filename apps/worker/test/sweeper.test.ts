@@ -1,0 +1,108 @@
+// The outbox sweeper: rows that have no job get one, exactly once, by one
+// sweeper at a time; fresh rows and rows whose job is alive are left alone.
+import { createPrismaClient } from '@sms/db';
+import { createProducerRedis, createSmsQueue, enqueueSms, jobIdFor } from '@sms/jobs';
+import { pino } from 'pino';
+import t from 'tap';
+import { createMetrics } from '../src/metrics';
+import { OutboxSweeper } from '../src/sweeper';
+import { metricValue, testWorker, type TestWorker } from './helpers';
+
+const SWEEP = { SMS_TRANSPORT: 'log', OUTBOX_SWEEP_AGE_MS: '200', OUTBOX_SWEEP_INTERVAL_MS: '100000' };
+const overdue = () => new Date(Date.now() - 5_000);
+
+/** A second sweeper, as another worker process would have: its own Prisma pool and Redis connection. */
+function otherSweeper(t: Tap.Test, w: TestWorker) {
+  const prisma = createPrismaClient(w.config);
+  const redis = createProducerRedis(w.config.REDIS_URL);
+  const queue = createSmsQueue(w.config, redis);
+  t.teardown(async () => {
+    await queue.close();
+    await prisma.$disconnect();
+    await redis.quit();
+  });
+  return new OutboxSweeper({ prisma, queue, logger: pino({ level: 'silent' }), metrics: createMetrics(), config: w.config });
+}
+
+const smsLines = (w: TestWorker, id: string) => w.lines.filter((l) => l.messageId === id && 'to' in l);
+
+t.test('a queued row with no job is enqueued exactly once, by concurrent sweepers too, and sent once', async (t) => {
+  const w = await testWorker(t, SWEEP);
+  const message = await w.insert({ dueTime: overdue() });
+  const other = otherSweeper(t, w);
+
+  await Promise.all([w.app.sweeper.sweepOnce(), other.sweepOnce(), w.app.sweeper.sweepOnce(), other.sweepOnce()]);
+  t.equal(await w.jobState(message.id), 'waiting', 'it has a job');
+  const counts = await w.app.queue.getJobCounts('waiting', 'delayed', 'active');
+  t.same(counts, { waiting: 1, delayed: 0, active: 0 }, 'one job, not four');
+  t.equal(await metricValue(w.app, 'sms_outbox_reenqueued_total'), 1);
+  const moved = await w.row(message.id);
+  t.ok(moved.dueTime.getTime() > Date.now() - 2000, 'looked at again only after OUTBOX_SWEEP_AGE_MS');
+
+  w.app.start();
+  await w.waitRow(message.id, (r) => r.status === 'sent', 'sent');
+  await w.waitForJob(message.id, 'completed');
+  t.equal(await w.app.sweeper.sweepOnce(), 0, 'a sent row is not swept');
+  t.equal(smsLines(w, message.id).length, 1, 'sent exactly once');
+});
+
+t.test('rows one sweeper holds are skipped by another (FOR UPDATE SKIP LOCKED)', async (t) => {
+  const w = await testWorker(t, SWEEP);
+  const message = await w.insert({ dueTime: overdue() });
+  const other = otherSweeper(t, w);
+  await w.app.prisma.$transaction(async (tx) => {
+    await tx.$queryRaw`SELECT id FROM sms_messages WHERE id = ${message.id} FOR UPDATE`;
+    t.equal(await other.sweepOnce(), 0, 'the locked row is skipped, not waited for');
+  });
+  t.equal(await other.sweepOnce(), 1, 'and taken once the lock is gone');
+  t.equal(await w.jobState(message.id), 'waiting');
+});
+
+t.test('a fresh queued row and a row with a live job are left alone', async (t) => {
+  const w = await testWorker(t, { ...SWEEP, OUTBOX_SWEEP_AGE_MS: '60000' });
+  const fresh = await w.insert();
+  t.equal(await w.app.sweeper.sweepOnce(), 0);
+  t.equal(await w.jobState(fresh.id), 'unknown', 'no job added for a row the API is still enqueueing');
+
+  const w2 = await testWorker(t, SWEEP);
+  const queued = await w2.insert({ dueTime: overdue() });
+  await enqueueSms(w2.app.queue, [queued.id]);
+  const job = await w2.app.queue.getJob(jobIdFor(queued.id));
+  t.equal(await w2.app.sweeper.sweepOnce(), 1, 'looked at');
+  t.equal((await w2.app.queue.getJob(jobIdFor(queued.id)))?.timestamp, job?.timestamp, 'the waiting job is the same one');
+  t.equal(await metricValue(w2.app, 'sms_outbox_reenqueued_total'), 0);
+});
+
+t.test('a sending row whose lease ran out long ago (worker and job gone) is sent', async (t) => {
+  const w = await testWorker(t, SWEEP);
+  const message = await w.insert({ status: 'sending', leaseExpireTime: overdue(), dueTime: overdue() });
+  t.equal(await w.app.sweeper.sweepOnce(), 1);
+  w.app.start();
+  const row = await w.waitRow(message.id, (r) => r.status === 'sent', 'sent');
+  t.equal(row.attempts, 1);
+  t.equal(smsLines(w, message.id).length, 1);
+});
+
+t.test('a queued row whose job already finished gets a new job', async (t) => {
+  const w = await testWorker(t, SWEEP);
+  const id = 'f'.repeat(32);
+  // The job runs before its row exists (completes as a no-op), then the row appears.
+  await enqueueSms(w.app.queue, [id]);
+  w.app.start();
+  await w.waitForJob(id, 'completed');
+  await w.insert({ dueTime: overdue() }).then((m) => w.app.prisma.smsMessage.update({ where: { id: m.id }, data: { id } }));
+
+  t.equal(await w.app.sweeper.sweepOnce(), 1);
+  const row = await w.waitRow(id, (r) => r.status === 'sent', 'sent');
+  t.equal(row.attempts, 1);
+  t.equal(smsLines(w, id).length, 1);
+});
+
+t.test('the sweeper runs on its own every OUTBOX_SWEEP_INTERVAL_MS and stops cleanly', async (t) => {
+  const w = await testWorker(t, { ...SWEEP, OUTBOX_SWEEP_INTERVAL_MS: '100' });
+  const message = await w.insert({ dueTime: overdue() });
+  w.app.start();
+  await w.waitRow(message.id, (r) => r.status === 'sent', 'sent by the running sweeper and worker');
+  await w.app.sweeper.stop();
+  t.pass('stopped');
+});
