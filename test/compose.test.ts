@@ -238,21 +238,22 @@ function runHealthcheck(target: string, vars: Record<string, string>): number | 
 
 // ------------------------------------------------------ the built output ----
 
-/** The Dockerfile's production install command, run here against the local pnpm store. */
+/**
+ * The Dockerfile's production install command, as written there but for the
+ * store (the local one). It stays --prefer-offline, not --offline: pnpm checks
+ * the lockfile against its supply-chain policies with registry metadata that
+ * the local cache may not hold, as a fresh image build does.
+ */
 function productionInstallArgs(): string[] {
   const run = stages
     .find((s) => s.name === 'prod-deps')
     ?.instructions.find((i) => i.keyword === 'RUN' && /pnpm install/.test(i.args));
   const command = /pnpm install .*$/.exec(run?.args ?? '')?.[0];
   if (!command) throw new Error('the Dockerfile has no prod-deps stage with a pnpm install');
-  return [
-    ...command
-      .split(/\s+/)
-      .slice(2)
-      .filter((a) => !a.startsWith('--store-dir') && a !== '--prefer-offline'),
-    // Everything is in the local store already; never reach for the network.
-    '--offline',
-  ];
+  return command
+    .split(/\s+/)
+    .slice(2)
+    .filter((a) => !a.startsWith('--store-dir'));
 }
 
 /** Like a container: only PATH and HOME from outside, and none of the test runner's loaders. */

@@ -3,6 +3,7 @@
 import { ConfigError, loadConfig, loggerOptions, type Config } from '@sms/config';
 import closeWithGrace from 'close-with-grace';
 import { pino } from 'pino';
+import { checkDatabase } from './db-check';
 import { startMetricsServer, type MetricsServer } from './metrics-server';
 import { createWorkerApp } from './worker';
 
@@ -15,23 +16,25 @@ try {
   process.exit(1);
 }
 
-const logger = pino(loggerOptions(config, 'worker'));
+const options = loggerOptions(config, 'worker');
+// Synchronous writes: with the log transport the log line *is* the SMS, and it
+// must be out before the row says `sent` (an async buffer dies with a killed
+// process). The pretty transport of a developer's terminal is left as it is.
+const logger = 'transport' in options ? pino(options) : pino(options, pino.destination({ dest: 1, sync: true }));
 for (const warning of config.warnings) logger.warn(warning);
 if (config.SMS_TRANSPORT === 'log') {
   logger.warn('SMS_TRANSPORT=log: each SMS is written to this log as JSON (to, body) and not sent');
 }
 
-const app = createWorkerApp(config, { logger, defaultMetrics: true });
-
 try {
-  // A direct query at start names the real cause (bad password, unknown host)
-  // instead of a pool timeout on the first job.
-  await app.prisma.$queryRaw`SELECT 1`;
+  await checkDatabase(config.DATABASE_URL);
 } catch (err) {
-  console.error(`Cannot reach the database at DATABASE_URL: ${(err as Error).message}`);
-  await app.close().catch(() => {});
+  const reason = ((err as { text?: string }).text ?? (err as Error).message).split('\n')[0];
+  console.error(`Cannot reach the database at DATABASE_URL: ${reason}`);
   process.exit(1);
 }
+
+const app = createWorkerApp(config, { logger, defaultMetrics: true });
 
 let metricsServer: MetricsServer;
 try {

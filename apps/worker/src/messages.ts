@@ -31,14 +31,37 @@ export class Messages {
 
   /**
    * Takes the row for this worker: `queued`, or `sending` with a lease that ran
-   * out (its worker died). One conditional UPDATE, so of two workers racing for
-   * a row exactly one sees count 1. Counts the attempt.
+   * out (its worker died). Reads, then one conditional UPDATE that counts the
+   * attempt: of two workers racing for a row exactly one sees count 1, and a
+   * failure (pool timeout, deadlock) leaves the row as it was, never `sending`
+   * under a lease nobody holds.
    */
   async claim(id: string, now = new Date()): Promise<ClaimOutcome> {
+    const row = await this.prisma.smsMessage.findUnique({
+      where: { id },
+      select: {
+        id: true,
+        recipient: true,
+        body: true,
+        attempts: true,
+        createTime: true,
+        status: true,
+        leaseExpireTime: true,
+      },
+    });
+    if (!row) return { claimed: false, status: 'missing' };
+    if (row.status === 'sent' || row.status === 'failed') return { claimed: false, status: row.status };
+    const leaseLive = row.status === 'sending' && row.leaseExpireTime !== null && row.leaseExpireTime >= now;
+    if (leaseLive) return { claimed: false, status: 'sending', leaseExpireTime: row.leaseExpireTime };
+
     const { count } = await this.prisma.smsMessage.updateMany({
       where: {
         id,
-        OR: [{ status: 'queued' }, { status: 'sending', leaseExpireTime: { lt: now } }],
+        OR: [
+          { status: 'queued' },
+          { status: 'sending', leaseExpireTime: { lt: now } },
+          { status: 'sending', leaseExpireTime: null },
+        ],
       },
       data: {
         status: 'sending',
@@ -46,17 +69,19 @@ export class Messages {
         attempts: { increment: 1 },
       },
     });
-    const row = await this.prisma.smsMessage.findUnique({
-      where: { id },
-      select: { id: true, recipient: true, body: true, attempts: true, createTime: true, status: true, leaseExpireTime: true },
-    });
-    if (!row) return { claimed: false, status: 'missing' };
-    if (count === 1) {
-      const { status: _status, leaseExpireTime: _lease, ...message } = row;
-      return { claimed: true, message };
+    if (count === 0) {
+      // Another worker claimed it between the read and the update.
+      const current = await this.prisma.smsMessage.findUnique({
+        where: { id },
+        select: { status: true, leaseExpireTime: true },
+      });
+      if (!current) return { claimed: false, status: 'missing' };
+      if (current.status === 'sending')
+        return { claimed: false, status: 'sending', leaseExpireTime: current.leaseExpireTime };
+      return { claimed: false, status: current.status };
     }
-    if (row.status === 'sending') return { claimed: false, status: 'sending', leaseExpireTime: row.leaseExpireTime };
-    return { claimed: false, status: row.status };
+    const { status: _status, leaseExpireTime: _lease, ...message } = row;
+    return { claimed: true, message: { ...message, attempts: message.attempts + 1 } };
   }
 
   async markSent(message: ClaimedMessage, providerMessageId: string | null, sentTime = new Date()): Promise<boolean> {

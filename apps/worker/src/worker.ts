@@ -9,13 +9,13 @@ import {
   type SendSmsPayload,
   type SmsQueue,
 } from '@sms/jobs';
-import { Worker } from 'bullmq';
+import { UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Messages } from './messages';
 import { createMetrics, type WorkerMetrics } from './metrics';
 import { createSendSmsProcessor } from './processors/send-sms';
-import { createTransport, type Transport } from './sms';
+import { SendError, createTransport, type Transport } from './sms';
 import { OutboxSweeper } from './sweeper';
 
 export type SmsWorker = Worker<SendSmsPayload, void, typeof SEND_SMS_JOB>;
@@ -85,6 +85,15 @@ export function createWorkerApp(config: Config, options: WorkerAppOptions): Work
     autorun: false,
   });
   worker.on('error', (err) => logger.error({ err: err.message }, 'worker error'));
+  worker.on('failed', (job, err) => {
+    // Send failures and permanent failures are logged where they are decided;
+    // anything else (database down, a bug) is logged here, never swallowed.
+    if (err instanceof SendError || err instanceof UnrecoverableError) return;
+    logger.error(
+      { messageId: job?.data.messageId, attemptsMade: job?.attemptsMade, err: err.message },
+      'sms job failed',
+    );
+  });
 
   const sweeper = new OutboxSweeper({ prisma, queue, logger, metrics, config });
 

@@ -41,7 +41,9 @@ export interface TestWorker {
   app: WorkerApp;
   lines: LogLine[];
   /** Inserts a queued row (as the API does) and returns it. */
-  insert(data?: Partial<Pick<SmsMessage, 'recipient' | 'body' | 'dueTime' | 'status' | 'leaseExpireTime'>>): Promise<SmsMessage>;
+  insert(
+    data?: Partial<Pick<SmsMessage, 'recipient' | 'body' | 'dueTime' | 'status' | 'leaseExpireTime'>>,
+  ): Promise<SmsMessage>;
   enqueue(...ids: string[]): Promise<void>;
   row(id: string): Promise<SmsMessage>;
   /** Polls the row until `done(row)`; returns it. */
@@ -82,7 +84,7 @@ export async function testWorker(
       try {
         await waitFor(async () => done((last = await row(id))), timeoutMs, what);
       } catch (err) {
-        throw new Error(`${(err as Error).message}; last row: ${JSON.stringify(last)}`);
+        throw new Error(`${(err as Error).message}; last row: ${JSON.stringify(last)}`, { cause: err });
       }
       return last!;
     },

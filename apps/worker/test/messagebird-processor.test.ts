@@ -80,12 +80,16 @@ t.test('201 with an id: sent, provider id stored, text redacted, one attempt', a
   t.ok(row.sentTime, 'sentTime set');
   t.equal(row.lastError, null);
   t.equal(row.leaseExpireTime, null);
-  t.same(sent[0]?.body, {
-    originator: 'Verify',
-    recipients: '380508308443',
-    body: 'Your verification code is 123456',
-    reference: message.id,
-  }, 'MessageBird got the text, the MSISDN and our id as reference');
+  t.same(
+    sent[0]?.body,
+    {
+      originator: 'Verify',
+      recipients: '380508308443',
+      body: 'Your verification code is 123456',
+      reference: message.id,
+    },
+    'MessageBird got the text, the MSISDN and our id as reference',
+  );
   t.equal(await metricValue(w.app, 'sms_messages_sent_total'), 1);
   t.equal(await metricValue(w.app, 'sms_queued_to_sent_seconds_count'), 1);
   t.equal(await w.waitForJob(message.id, 'completed'), 'completed');
@@ -146,31 +150,38 @@ for (const [status, code, description] of [
   });
 }
 
-t.test('401 code 2 (bad key): alert, all sending paused, no attempt used, row stays queued, resumes after the pause', async (t) => {
-  const w = await testWorker(t, { SMS_OPERATOR_PAUSE_MS: '1500' });
-  const sent: Sent[] = [];
-  mb(sent).reply(401, mbErrors(2, 'Request not allowed (incorrect access_key)', 'access_key'));
-  mb(sent).reply(201, accepted('mb-after-fix'));
-  const message = await sendOne(w);
+t.test(
+  '401 code 2 (bad key): alert, all sending paused, no attempt used, row stays queued, resumes after the pause',
+  async (t) => {
+    const w = await testWorker(t, { SMS_OPERATOR_PAUSE_MS: '1500' });
+    const sent: Sent[] = [];
+    mb(sent).reply(401, mbErrors(2, 'Request not allowed (incorrect access_key)', 'access_key'));
+    mb(sent).reply(201, accepted('mb-after-fix'));
+    const message = await sendOne(w);
 
-  const alert = await waitForLine(w, (l) => l.alert === 'bad_key');
-  t.equal(alert.level, 50, 'logged as an error');
-  const paused = await w.row(message.id);
-  t.equal(paused.status, 'queued', 'the row waits');
-  t.equal(paused.attempts, 0, 'no attempt used');
-  t.match(paused.lastError, /code 2: Request not allowed \(incorrect access_key\)/);
-  t.ok((await w.app.queue.getRateLimitTtl(w.config.SMS_SEND_RATE_PER_SECOND)) > 0, 'the whole queue is rate limited');
-  t.equal(await metricValue(w.app, 'sms_provider_alerts_total', 'reason="bad_key"'), 1);
-  t.equal(await metricValue(w.app, 'sms_provider_alert', 'reason="bad_key"'), 1);
+    const alert = await waitForLine(w, (l) => l.alert === 'bad_key');
+    t.equal(alert.level, 50, 'logged as an error');
+    const paused = await w.row(message.id);
+    t.equal(paused.status, 'queued', 'the row waits');
+    t.equal(paused.attempts, 0, 'no attempt used');
+    t.match(paused.lastError, /code 2: Request not allowed \(incorrect access_key\)/);
+    t.ok((await w.app.queue.getRateLimitTtl(w.config.SMS_SEND_RATE_PER_SECOND)) > 0, 'the whole queue is rate limited');
+    t.equal(await metricValue(w.app, 'sms_provider_alerts_total', 'reason="bad_key"'), 1);
+    t.equal(await metricValue(w.app, 'sms_provider_alert', 'reason="bad_key"'), 1);
 
-  const row = await w.waitRow(message.id, (r) => r.status === 'sent', 'sent after the pause');
-  t.equal(row.attempts, 1);
-  t.ok(sent[1]!.at - sent[0]!.at >= 1400, `no request during the pause (${sent[1]!.at - sent[0]!.at} ms)`);
-  const job = await w.app.queue.getJob(jobIdFor(message.id));
-  t.equal(job?.attemptsStarted, 2, 'the job ran twice');
-  t.equal(job?.attemptsMade, 1, 'but only the successful run counts as an attempt');
-  t.equal(await metricValue(w.app, 'sms_provider_alert', 'reason="bad_key"'), 0, 'alert gauge clears after a success');
-});
+    const row = await w.waitRow(message.id, (r) => r.status === 'sent', 'sent after the pause');
+    t.equal(row.attempts, 1);
+    t.ok(sent[1]!.at - sent[0]!.at >= 1400, `no request during the pause (${sent[1]!.at - sent[0]!.at} ms)`);
+    const job = await w.app.queue.getJob(jobIdFor(message.id));
+    t.equal(job?.attemptsStarted, 2, 'the job ran twice');
+    t.equal(job?.attemptsMade, 1, 'but only the successful run counts as an attempt');
+    t.equal(
+      await metricValue(w.app, 'sms_provider_alert', 'reason="bad_key"'),
+      0,
+      'alert gauge clears after a success',
+    );
+  },
+);
 
 t.test('code 25 (no balance): alert and pause like a bad key', async (t) => {
   const w = await testWorker(t, { SMS_OPERATOR_PAUSE_MS: '60000' });
@@ -285,6 +296,6 @@ t.test('a connection refused (never sent): retried, not ambiguous', async (t) =>
   t.equal(await metricValue(w.app, 'sms_send_retries_total', 'reason="network"'), 1);
 });
 
-function waitForLine(w: TestWorker, match: (line: LogLine) => boolean): Promise<LogLine> {
-  return waitFor(() => w.lines.find(match), 10_000, 'log line');
+async function waitForLine(w: TestWorker, match: (line: LogLine) => boolean): Promise<LogLine> {
+  return (await waitFor(() => w.lines.find(match), 10_000, 'log line'))!;
 }

@@ -29,9 +29,15 @@ const WARMUP = 300;
 const CONCURRENCY = 10;
 
 let served = 0;
+let answer429 = false;
 const server = https.createServer({ key, cert }, (req, res) => {
   req.resume();
   req.on('end', () => {
+    if (answer429) {
+      res.writeHead(429, { 'content-type': 'application/json', 'retry-after': '2' });
+      res.end('{}');
+      return;
+    }
     served += 1;
     res.writeHead(201, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ id: `mb-${served}`, recipients: { totalCount: 1, totalSentCount: 1 } }));
@@ -119,7 +125,10 @@ t.test('control: the SDK on a keep-alive agent piles timeout listeners onto reus
   const result = await measure(new https.Agent({ ...route(), keepAlive: true }));
   controlGrowthMb = result.growthMb;
   t.comment(`keep-alive agent: ${JSON.stringify(result)}`);
-  t.ok(result.distinctSockets <= CONCURRENCY * 2, `sockets were reused (${result.distinctSockets} for ${SENDS + WARMUP} sends)`);
+  t.ok(
+    result.distinctSockets <= CONCURRENCY * 2,
+    `sockets were reused (${result.distinctSockets} for ${SENDS + WARMUP} sends)`,
+  );
   t.ok(result.maxTimeoutListeners > 100, `listeners piled up (${result.maxTimeoutListeners} on one socket)`);
   t.ok(result.listenerWarnings > 0, 'Node warned about it (MaxListenersExceededWarning)');
   t.ok(result.growthMb > 5, `heap grew ${result.growthMb.toFixed(2)} MB over ${SENDS} sends`);
@@ -129,8 +138,32 @@ t.test(`the worker's agent: ${SENDS} sends, listeners and heap stay flat`, async
   const result = await measure(createMessageBirdAgent(route()));
   t.comment(`worker agent: ${JSON.stringify(result)}`);
   t.equal(result.distinctSockets, SENDS + WARMUP, 'every request had a socket of its own');
-  t.ok(result.maxTimeoutListeners <= 2, `at most 2 timeout listeners on any socket (saw ${result.maxTimeoutListeners})`);
+  t.ok(
+    result.maxTimeoutListeners <= 2,
+    `at most 2 timeout listeners on any socket (saw ${result.maxTimeoutListeners})`,
+  );
   t.equal(result.listenerWarnings, 0, 'no MaxListenersExceededWarning');
   t.ok(result.growthMb < 3, `heap grew ${result.growthMb.toFixed(2)} MB over ${SENDS} sends`);
   t.ok(result.growthMb < controlGrowthMb / 4, `against ${controlGrowthMb.toFixed(2)} MB with keep-alive`);
+});
+
+t.test('over real sockets too, a 429 without an errors list is seen as a rate limit, not a success', async (t) => {
+  const transport = new MessageBirdTransport({
+    accessKey: 'test_key',
+    originator: 'Verify',
+    timeoutMs: 5000,
+    logger: pino({ level: 'silent' }),
+    agent: createMessageBirdAgent(route()),
+  });
+  t.teardown(() => transport.close());
+  answer429 = true;
+  t.teardown(() => {
+    answer429 = false;
+  });
+  await t.rejects(transport.send({ id: 'm429', to: '+380508308443', body: 'x' }), {
+    name: 'SendError',
+    kind: 'rate_limited',
+    statusCode: 429,
+    retryAfterMs: 2000,
+  });
 });

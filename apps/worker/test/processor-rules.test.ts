@@ -41,9 +41,17 @@ t.test('log transport: one JSON line with to and body, row sent without a provid
 t.test('LogTransport alone writes exactly one line', async (t) => {
   const { logger, lines } = captureLogger('info');
   const transport = new LogTransport(logger);
-  t.same(await transport.send({ id: 'a'.repeat(32), to: '+380671234567', body: 'hello 1234' }), { providerMessageId: null });
+  t.same(await transport.send({ id: 'a'.repeat(32), to: '+380671234567', body: 'hello 1234' }), {
+    providerMessageId: null,
+  });
   t.equal(lines.length, 1);
-  t.match(lines[0], { level: 30, transport: 'log', to: '+380671234567', body: 'hello 1234', messageId: 'a'.repeat(32) });
+  t.match(lines[0], {
+    level: 30,
+    transport: 'log',
+    to: '+380671234567',
+    body: 'hello 1234',
+    messageId: 'a'.repeat(32),
+  });
 });
 
 for (const status of ['sent', 'failed'] as const) {
@@ -68,7 +76,10 @@ t.test('two claims of one row: exactly one wins', async (t) => {
   const message = await w.insert();
   const outcomes = await Promise.all(Array.from({ length: 20 }, () => messages.claim(message.id)));
   t.equal(outcomes.filter((o) => o.claimed).length, 1, 'one claim of 20 concurrent ones');
-  t.ok(outcomes.filter((o) => !o.claimed).every((o) => o.status === 'sending'), 'the others see it sending');
+  t.ok(
+    outcomes.filter((o) => !o.claimed).every((o) => o.status === 'sending'),
+    'the others see it sending',
+  );
   const row = await w.row(message.id);
   t.equal(row.status, 'sending');
   t.equal(row.attempts, 1);
@@ -93,19 +104,22 @@ t.test('a sending row with a live lease is waited for, then taken over once the 
   t.equal(job?.attemptsMade, 1, 'waiting for the lease used no attempt');
 });
 
-t.test('a row claimed more often than SMS_MAX_ATTEMPTS (workers killed mid-send) fails instead of looping', async (t) => {
-  const transport = recordingTransport();
-  const w = await testWorker(t, { SMS_MAX_ATTEMPTS: '3' }, { transport });
-  const message = await w.insert();
-  await w.app.prisma.smsMessage.update({ where: { id: message.id }, data: { attempts: 3 } });
-  await w.enqueue(message.id);
-  w.app.start();
+t.test(
+  'a row claimed more often than SMS_MAX_ATTEMPTS (workers killed mid-send) fails instead of looping',
+  async (t) => {
+    const transport = recordingTransport();
+    const w = await testWorker(t, { SMS_MAX_ATTEMPTS: '3' }, { transport });
+    const message = await w.insert();
+    await w.app.prisma.smsMessage.update({ where: { id: message.id }, data: { attempts: 3 } });
+    await w.enqueue(message.id);
+    w.app.start();
 
-  const row = await w.waitRow(message.id, (r) => r.status === 'failed', 'failed');
-  t.same(transport.sent, []);
-  t.match(row.lastError, /gave up after 3 attempts/);
-  t.equal(row.body, 'Your verification code is ••••••');
-});
+    const row = await w.waitRow(message.id, (r) => r.status === 'failed', 'failed');
+    t.same(transport.sent, []);
+    t.match(row.lastError, /gave up after 3 attempts/);
+    t.equal(row.body, 'Your verification code is ••••••');
+  },
+);
 
 t.test('metrics endpoint: Prometheus text and liveness', async (t) => {
   const transport = recordingTransport();

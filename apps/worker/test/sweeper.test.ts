@@ -1,6 +1,7 @@
 // The outbox sweeper: rows that have no job get one, exactly once, by one
 // sweeper at a time; fresh rows and rows whose job is alive are left alone.
 import { createPrismaClient } from '@sms/db';
+import type { Teardown } from '@sms/testing';
 import { createProducerRedis, createSmsQueue, enqueueSms, jobIdFor } from '@sms/jobs';
 import { pino } from 'pino';
 import t from 'tap';
@@ -12,7 +13,7 @@ const SWEEP = { SMS_TRANSPORT: 'log', OUTBOX_SWEEP_AGE_MS: '200', OUTBOX_SWEEP_I
 const overdue = () => new Date(Date.now() - 5_000);
 
 /** A second sweeper, as another worker process would have: its own Prisma pool and Redis connection. */
-function otherSweeper(t: Tap.Test, w: TestWorker) {
+function otherSweeper(t: Teardown, w: TestWorker) {
   const prisma = createPrismaClient(w.config);
   const redis = createProducerRedis(w.config.REDIS_URL);
   const queue = createSmsQueue(w.config, redis);
@@ -21,7 +22,13 @@ function otherSweeper(t: Tap.Test, w: TestWorker) {
     await prisma.$disconnect();
     await redis.quit();
   });
-  return new OutboxSweeper({ prisma, queue, logger: pino({ level: 'silent' }), metrics: createMetrics(), config: w.config });
+  return new OutboxSweeper({
+    prisma,
+    queue,
+    logger: pino({ level: 'silent' }),
+    metrics: createMetrics(),
+    config: w.config,
+  });
 }
 
 const smsLines = (w: TestWorker, id: string) => w.lines.filter((l) => l.messageId === id && 'to' in l);
@@ -69,7 +76,11 @@ t.test('a fresh queued row and a row with a live job are left alone', async (t) 
   await enqueueSms(w2.app.queue, [queued.id]);
   const job = await w2.app.queue.getJob(jobIdFor(queued.id));
   t.equal(await w2.app.sweeper.sweepOnce(), 1, 'looked at');
-  t.equal((await w2.app.queue.getJob(jobIdFor(queued.id)))?.timestamp, job?.timestamp, 'the waiting job is the same one');
+  t.equal(
+    (await w2.app.queue.getJob(jobIdFor(queued.id)))?.timestamp,
+    job?.timestamp,
+    'the waiting job is the same one',
+  );
   t.equal(await metricValue(w2.app, 'sms_outbox_reenqueued_total'), 0);
 });
 
@@ -90,7 +101,9 @@ t.test('a queued row whose job already finished gets a new job', async (t) => {
   await enqueueSms(w.app.queue, [id]);
   w.app.start();
   await w.waitForJob(id, 'completed');
-  await w.insert({ dueTime: overdue() }).then((m) => w.app.prisma.smsMessage.update({ where: { id: m.id }, data: { id } }));
+  await w
+    .insert({ dueTime: overdue() })
+    .then((m) => w.app.prisma.smsMessage.update({ where: { id: m.id }, data: { id } }));
 
   t.equal(await w.app.sweeper.sweepOnce(), 1);
   const row = await w.waitRow(id, (r) => r.status === 'sent', 'sent');

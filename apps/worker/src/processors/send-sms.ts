@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '@sms/config';
 import type { SendSmsPayload } from '@sms/jobs';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
@@ -19,6 +20,7 @@ export interface SendSmsDeps {
 }
 
 const OPERATOR_REASONS = ['bad_key', 'no_balance'] as const;
+const RECORD_SENT_TRIES = 3;
 
 /** The longest BullMQ will wait before the next try (its jitter only shortens it). */
 function nextRetryDelayMs(job: Job, fallbackDelay: number): number {
@@ -54,7 +56,8 @@ export function createSendSmsProcessor(deps: SendSmsDeps) {
       }
       // Another worker holds the row (this job was taken over from a worker
       // that may still be sending): look again when its lease ends. No attempt used.
-      const until = claim.status === 'sending' && claim.leaseExpireTime ? claim.leaseExpireTime.getTime() + 50 : Date.now() + 100;
+      const until =
+        claim.status === 'sending' && claim.leaseExpireTime ? claim.leaseExpireTime.getTime() + 50 : Date.now() + 100;
       await job.moveToDelayed(until, token);
       throw new DelayedError();
     }
@@ -77,7 +80,7 @@ export function createSendSmsProcessor(deps: SendSmsDeps) {
     }
 
     const sentTime = new Date();
-    const recorded = await messages.markSent(message, providerMessageId, sentTime);
+    const recorded = await recordSent(message, providerMessageId, sentTime);
     metrics.sent.inc();
     metrics.queuedToSent.observe((sentTime.getTime() - message.createTime.getTime()) / 1000);
     for (const reason of OPERATOR_REASONS) metrics.alertActive.set({ reason }, 0);
@@ -88,11 +91,31 @@ export function createSendSmsProcessor(deps: SendSmsDeps) {
     }
   };
 
+  /**
+   * The SMS is out: a lost write now means a second SMS after the lease, so
+   * the write is tried a few times before the error goes to BullMQ.
+   */
+  async function recordSent(message: ClaimedMessage, providerMessageId: string | null, sentTime: Date) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await messages.markSent(message, providerMessageId, sentTime);
+      } catch (err) {
+        if (attempt >= RECORD_SENT_TRIES) throw err;
+        logger.warn(
+          { messageId: message.id, providerMessageId, err: (err as Error).message },
+          'recording a sent SMS failed; trying again',
+        );
+        await sleep(200 * attempt);
+      }
+    }
+  }
+
   async function handleFailure(job: Job, message: ClaimedMessage, err: SendError, maxAttempts: number): Promise<never> {
     const context = { messageId: message.id, reason: err.reason, statusCode: err.statusCode, err: err.message };
 
     if (err.kind === 'rate_limited' || err.kind === 'operator') {
-      const waitMs = err.kind === 'operator' ? config.SMS_OPERATOR_PAUSE_MS : (err.retryAfterMs ?? config.SMS_RATE_LIMIT_MS);
+      const waitMs =
+        err.kind === 'operator' ? config.SMS_OPERATOR_PAUSE_MS : (err.retryAfterMs ?? config.SMS_RATE_LIMIT_MS);
       // The provider took nothing: the attempt is refunded and the whole queue
       // (every worker) waits, instead of burning every message's attempts.
       await messages.requeue(message, err.message, new Date(Date.now() + waitMs), true);

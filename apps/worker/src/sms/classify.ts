@@ -64,7 +64,12 @@ export function classifyProviderFailure(failure: ProviderFailure): SendError {
   const base = { statusCode, providerCode: codes[0], cause: failure };
 
   if (statusCode === 429) {
-    return new SendError(message, { ...base, kind: 'rate_limited', reason: 'rate_limited', retryAfterMs: failure.retryAfterMs });
+    return new SendError(message, {
+      ...base,
+      kind: 'rate_limited',
+      reason: 'rate_limited',
+      retryAfterMs: failure.retryAfterMs,
+    });
   }
   if (statusCode !== undefined && statusCode >= 500) {
     return new SendError(message, { ...base, kind: 'retry', reason: `http_${statusCode}` });
@@ -84,8 +89,10 @@ export function classifyProviderFailure(failure: ProviderFailure): SendError {
   }
   // No HTTP error status: an `errors` body on a 2xx, or no response at all.
   const permanent = codes.find((c) => PERMANENT_CODES.has(c));
-  if (permanent !== undefined) return new SendError(message, { ...base, kind: 'permanent', reason: `code_${permanent}` });
-  if (codes.length) return new SendError(message, { ...base, kind: 'retry', reason: `code_${codes.includes(99) ? 99 : 'other'}` });
+  if (permanent !== undefined)
+    return new SendError(message, { ...base, kind: 'permanent', reason: `code_${permanent}` });
+  if (codes.length)
+    return new SendError(message, { ...base, kind: 'retry', reason: `code_${codes.includes(99) ? 99 : 'other'}` });
 
   if (failure.timedOut) {
     return new SendError(message, { ...base, kind: 'retry', reason: 'timeout', ambiguous: true });

@@ -16,7 +16,8 @@ type TransportConfig = Pick<
 
 export function createTransport(config: TransportConfig, logger: Logger): Transport {
   if (config.SMS_TRANSPORT === 'log') return new LogTransport(logger);
-  if (!config.MESSAGEBIRD_ACCESS_KEY) throw new Error('MESSAGEBIRD_ACCESS_KEY is required for SMS_TRANSPORT=messagebird');
+  if (!config.MESSAGEBIRD_ACCESS_KEY)
+    throw new Error('MESSAGEBIRD_ACCESS_KEY is required for SMS_TRANSPORT=messagebird');
   return new MessageBirdTransport({
     accessKey: config.MESSAGEBIRD_ACCESS_KEY,
     originator: config.MESSAGEBIRD_ORIGINATOR,

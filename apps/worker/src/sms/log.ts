@@ -11,7 +11,10 @@ export class LogTransport implements Transport {
   constructor(private readonly logger: Logger) {}
 
   async send(sms: OutgoingSms): Promise<SendResult> {
-    this.logger.info({ transport: 'log', messageId: sms.id, to: sms.to, body: sms.body }, 'sms (log transport, not sent)');
+    this.logger.info(
+      { transport: 'log', messageId: sms.id, to: sms.to, body: sms.body },
+      'sms (log transport, not sent)',
+    );
     return { providerMessageId: null };
   }
 

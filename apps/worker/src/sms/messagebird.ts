@@ -50,7 +50,12 @@ export class MessageBirdTransport implements Transport {
         withObservation(observation, () =>
           // A fresh params object each time: the SDK rewrites `recipients` in place.
           this.client.messages.create(
-            { originator: this.options.originator, recipients: [sms.to.replace(/^\+/, '')], body: sms.body, reference: sms.id },
+            {
+              originator: this.options.originator,
+              recipients: [sms.to.replace(/^\+/, '')],
+              body: sms.body,
+              reference: sms.id,
+            },
             (err, res) => (err ? reject(err) : resolve(res)),
           ),
         ),

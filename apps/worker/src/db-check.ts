@@ -1,0 +1,17 @@
+import { parseDatabaseUrl } from '@sms/db';
+import mariadb from 'mariadb';
+
+/**
+ * One direct connection at start. Through Prisma's pool an unreachable server
+ * or a wrong password shows up only as "pool timeout"; the driver names the
+ * real cause (refused, access denied, unknown database, table missing because
+ * migrations were not run).
+ */
+export async function checkDatabase(databaseUrl: string): Promise<void> {
+  const conn = await mariadb.createConnection({ ...parseDatabaseUrl(databaseUrl), connectTimeout: 3000 });
+  try {
+    await conn.query('SELECT 1 FROM sms_messages LIMIT 1');
+  } finally {
+    await conn.end();
+  }
+}
