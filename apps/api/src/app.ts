@@ -8,8 +8,10 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifySer
 import auth from './plugins/auth';
 import configPlugin from './plugins/config';
 import errorsPlugin from './plugins/errors';
+import metrics from './plugins/metrics';
 import prisma from './plugins/prisma';
 import queue from './plugins/queue';
+import queueDashboard from './plugins/queue-dashboard';
 import rateLimit from './plugins/rate-limit';
 import redis from './plugins/redis';
 import services from './plugins/services';
@@ -59,6 +61,7 @@ const app: FastifyPluginAsync<{ config: Config }> = async (fastify, { config }) 
 
   await fastify.register(configPlugin, { config });
   await fastify.register(errorsPlugin);
+  await fastify.register(metrics);
   await fastify.register(swagger);
   await fastify.register(prisma);
   await fastify.register(redis);
@@ -68,6 +71,7 @@ const app: FastifyPluginAsync<{ config: Config }> = async (fastify, { config }) 
   await fastify.register(rateLimit);
 
   await fastify.register(health, { prefix: '/health' });
+  await fastify.register(queueDashboard);
   await fastify.register(
     async (api) => {
       await api.register(accounts);

@@ -104,7 +104,8 @@ export function toErrorBody(err: unknown, correlationId: string): ErrorBody & { 
   return { code: 'INTERNAL', status: 500, message: 'internal error', ...base };
 }
 
-function send(reply: FastifyReply, request: FastifyRequest, err: unknown) {
+/** Answers `err` with API.md's error body (for places outside the app's error handler). */
+export function sendError(reply: FastifyReply, request: FastifyRequest, err: unknown) {
   const { retryAfter, ...body } = toErrorBody(err, request.id);
   if (body.status >= 500) request.log.error({ err }, 'request failed');
   else request.log.info({ code: body.code, status: body.status }, 'request rejected');
@@ -114,7 +115,7 @@ function send(reply: FastifyReply, request: FastifyRequest, err: unknown) {
 
 export default fp(
   async (fastify) => {
-    fastify.setErrorHandler((err, request, reply) => send(reply, request, err));
+    fastify.setErrorHandler((err, request, reply) => sendError(reply, request, err));
     fastify.setNotFoundHandler((request, reply) =>
       send(
         reply,

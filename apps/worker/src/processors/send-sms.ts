@@ -42,10 +42,12 @@ function asSendError(err: unknown): SendError {
  * `sending` writes the row before the job is told.
  */
 export function createSendSmsProcessor(deps: SendSmsDeps) {
-  const { messages, transport, limiter, metrics, logger, config } = deps;
+  const { messages, transport, limiter, metrics, config } = deps;
 
   return async function sendSms(job: Job<SendSmsPayload>, token?: string): Promise<void> {
     const { messageId } = job.data;
+    // Every line this job logs carries its job id.
+    const logger = deps.logger.child({ jobId: job.id });
     const maxAttempts = job.opts.attempts ?? 1;
     const claim = await messages.claim(messageId);
 
@@ -80,7 +82,7 @@ export function createSendSmsProcessor(deps: SendSmsDeps) {
     }
 
     const sentTime = new Date();
-    const recorded = await recordSent(message, providerMessageId, sentTime);
+    const recorded = await recordSent(logger, message, providerMessageId, sentTime);
     metrics.sent.inc();
     metrics.queuedToSent.observe((sentTime.getTime() - message.createTime.getTime()) / 1000);
     for (const reason of OPERATOR_REASONS) metrics.alertActive.set({ reason }, 0);
@@ -95,7 +97,7 @@ export function createSendSmsProcessor(deps: SendSmsDeps) {
    * The SMS is out: a lost write now means a second SMS after the lease, so
    * the write is tried a few times before the error goes to BullMQ.
    */
-  async function recordSent(message: ClaimedMessage, providerMessageId: string | null, sentTime: Date) {
+  async function recordSent(logger: Logger, message: ClaimedMessage, providerMessageId: string | null, sentTime: Date) {
     for (let attempt = 1; ; attempt++) {
       try {
         return await messages.markSent(message, providerMessageId, sentTime);
@@ -111,6 +113,7 @@ export function createSendSmsProcessor(deps: SendSmsDeps) {
   }
 
   async function handleFailure(job: Job, message: ClaimedMessage, err: SendError, maxAttempts: number): Promise<never> {
+    const logger = deps.logger.child({ jobId: job.id });
     const context = { messageId: message.id, reason: err.reason, statusCode: err.statusCode, err: err.message };
 
     if (err.kind === 'rate_limited' || err.kind === 'operator') {

@@ -13,7 +13,8 @@ export interface SendResult {
 }
 
 export interface Transport {
-  readonly name: 'messagebird' | 'log';
+  /** `bench`: the benchmark's fake provider (bench/worker-main.ts), never configurable. */
+  readonly name: 'messagebird' | 'log' | 'bench';
   /** Resolves only when the provider took the message; otherwise rejects, preferably with a SendError. */
   send(sms: OutgoingSms): Promise<SendResult>;
   close(): Promise<void>;

@@ -1,0 +1,52 @@
+import fp from 'fastify-plugin';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    metrics: Registry;
+  }
+}
+
+/**
+ * Prometheus metrics at GET /metrics: requests and their latency by route
+ * template (never the raw URL, so ids do not explode the label space) and
+ * status, plus the process's own metrics. A registry per app instance keeps
+ * several instances in one process (tests) apart.
+ */
+export default fp(
+  async (fastify) => {
+    const register = new Registry();
+    register.setDefaultLabels({ service: 'api' });
+    collectDefaultMetrics({ register });
+    const labelNames = ['method', 'route', 'status_code'] as const;
+    const requests = new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests answered',
+      labelNames,
+      registers: [register],
+    });
+    const duration = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'HTTP request latency',
+      labelNames,
+      buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [register],
+    });
+
+    fastify.decorate('metrics', register);
+    fastify.addHook('onResponse', async (request, reply) => {
+      const labels = {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status_code: String(reply.statusCode),
+      };
+      requests.inc(labels);
+      duration.observe(labels, reply.elapsedTime / 1000);
+    });
+
+    fastify.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+      reply.type(register.contentType).send(await register.metrics()),
+    );
+  },
+  { name: 'metrics' },
+);
