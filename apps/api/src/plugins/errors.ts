@@ -117,7 +117,7 @@ export default fp(
   async (fastify) => {
     fastify.setErrorHandler((err, request, reply) => sendError(reply, request, err));
     fastify.setNotFoundHandler((request, reply) =>
-      send(
+      sendError(
         reply,
         request,
         new AppError(404, 'NOT_FOUND', `no route ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)}`),
