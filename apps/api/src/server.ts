@@ -1,5 +1,6 @@
 // The API process: validate config, check the database, listen, shut down gracefully.
 import { ConfigError, loadConfig } from '@sms/config';
+import { checkDatabase } from '@sms/db';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app';
 
@@ -18,8 +19,8 @@ for (const warning of config.warnings) app.log.warn(warning);
 try {
   // A direct query at start names the real cause (bad password, unknown host)
   // instead of the pool timeout Prisma would report on the first request.
+  await checkDatabase(config.DATABASE_URL);
   await app.ready();
-  await app.prisma.$queryRaw`SELECT 1`;
 } catch (err) {
   console.error(`Cannot reach the database at DATABASE_URL: ${(err as Error).message}`);
   await app.close().catch(() => {});

@@ -5,7 +5,7 @@
 import { ConfigError, loadConfig, loggerOptions, type Config } from '@sms/config';
 import closeWithGrace from 'close-with-grace';
 import { pino, type Logger } from 'pino';
-import { checkDatabase } from './db-check';
+import { checkDatabase } from '@sms/db';
 import { startMetricsServer, type MetricsServer } from './metrics-server';
 import type { Transport } from './sms';
 import { createWorkerApp } from './worker';

@@ -1,4 +1,4 @@
-import { parseDatabaseUrl } from '@sms/db';
+import { parseDatabaseUrl } from './connection';
 import mariadb from 'mariadb';
 
 /**
