@@ -1,31 +1,16 @@
 // The API process: validate config, check the database, listen, shut down gracefully.
-import { ConfigError, loadConfig } from '@sms/config';
-import { checkDatabase } from '@sms/db';
+import { loadConfigOrExit } from '@sms/config';
+import { checkDatabaseOrExit } from '@sms/db';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app';
 
-let config;
-try {
-  config = loadConfig();
-} catch (err) {
-  if (!(err instanceof ConfigError)) throw err;
-  console.error(err.message);
-  process.exit(1);
-}
+const config = loadConfigOrExit();
+// A direct query at start names the real cause (bad password, unknown host)
+// instead of the pool timeout Prisma would report on the first request.
+await checkDatabaseOrExit(config.DATABASE_URL);
 
 const app = await buildApp(config);
 for (const warning of config.warnings) app.log.warn(warning);
-
-try {
-  // A direct query at start names the real cause (bad password, unknown host)
-  // instead of the pool timeout Prisma would report on the first request.
-  await checkDatabase(config.DATABASE_URL);
-  await app.ready();
-} catch (err) {
-  console.error(`Cannot reach the database at DATABASE_URL: ${(err as Error).message}`);
-  await app.close().catch(() => {});
-  process.exit(1);
-}
 
 if (config.ADMIN_LOGIN && config.ADMIN_PASSWORD) {
   const result = await app.accounts.ensureAdmin(config.ADMIN_LOGIN, config.ADMIN_PASSWORD);

@@ -2,10 +2,10 @@
 // queue, sweep the outbox, serve /metrics, shut down gracefully. main.ts runs
 // it as it is; the benchmark (bench/worker-main.ts) runs the very same process
 // with a fake provider in place of the transport SMS_TRANSPORT names.
-import { ConfigError, loadConfig, loggerOptions, type Config } from '@sms/config';
+import { loadConfigOrExit, loggerOptions, type Config } from '@sms/config';
 import closeWithGrace from 'close-with-grace';
 import { pino, type Logger } from 'pino';
-import { checkDatabase } from '@sms/db';
+import { checkDatabaseOrExit } from '@sms/db';
 import { startMetricsServer, type MetricsServer } from './metrics-server';
 import type { Transport } from './sms';
 import { createWorkerApp } from './worker';
@@ -16,14 +16,7 @@ export interface RunWorkerOptions {
 }
 
 export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
-  let config: Config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    console.error(err.message);
-    process.exit(1);
-  }
+  const config = loadConfigOrExit();
 
   const logOptions = loggerOptions(config, 'worker');
   // Synchronous writes: with the log transport the log line *is* the SMS, and it
@@ -37,13 +30,7 @@ export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
     logger.warn('SMS_TRANSPORT=log: each SMS is written to this log as JSON (to, body) and not sent');
   }
 
-  try {
-    await checkDatabase(config.DATABASE_URL);
-  } catch (err) {
-    const reason = ((err as { text?: string }).text ?? (err as Error).message).split('\n')[0];
-    console.error(`Cannot reach the database at DATABASE_URL: ${reason}`);
-    process.exit(1);
-  }
+  await checkDatabaseOrExit(config.DATABASE_URL);
 
   const app = createWorkerApp(config, { logger, defaultMetrics: true, ...(transport ? { transport } : {}) });
 

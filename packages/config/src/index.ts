@@ -1,3 +1,3 @@
-export { loadConfig, ConfigError, type Config } from './load';
+export { loadConfig, loadConfigOrExit, ConfigError, type Config } from './load';
 export { ConfigSchema, type Env } from './schema';
 export { loggerOptions } from './logger';

@@ -77,3 +77,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     warnings,
   };
 }
+
+/** For process entry points: the config, or one line on stderr and exit 1. */
+export function loadConfigOrExit(): Config {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    console.error(err.message);
+    process.exit(1);
+  }
+}

@@ -15,3 +15,14 @@ export async function checkDatabase(databaseUrl: string): Promise<void> {
     await conn.end();
   }
 }
+
+/** For process entry points: check the database, or one line naming the cause on stderr and exit 1. */
+export async function checkDatabaseOrExit(databaseUrl: string): Promise<void> {
+  try {
+    await checkDatabase(databaseUrl);
+  } catch (err) {
+    const reason = ((err as { text?: string }).text ?? (err as Error).message).split('\n')[0];
+    console.error(`Cannot reach the database at DATABASE_URL: ${reason}`);
+    process.exit(1);
+  }
+}

@@ -4,4 +4,4 @@ export { parseDatabaseUrl, poolConfig } from './connection';
 export { Prisma } from './generated/client';
 export type { Account, Session, SmsSettings, SmsMessage } from './generated/client';
 export { SmsStatus } from './generated/enums';
-export { checkDatabase } from './check';
+export { checkDatabase, checkDatabaseOrExit } from './check';
