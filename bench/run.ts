@@ -14,9 +14,8 @@
 // URL is not touched); WORKER_CONCURRENCY, DATABASE_POOL_SIZE and the other
 // service variables pass through to the processes; BENCH_CONNECTIONS (50),
 // BENCH_DURATION (10 s), BENCH_MESSAGES (10000), BENCH_LOG_LEVEL (warn).
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { createSmsQueue, type SmsQueue } from '@sms/jobs';
@@ -108,8 +107,9 @@ function serviceEnv(extra: Record<string, string> = {}): Record<string, string> 
   };
 }
 
-const profileArgs = (name: string) =>
-  profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=${name}-${runId}.cpuprofile`] : [];
+// One folder per process: tsx's loader thread writes a profile of its own
+// beside the main thread's (the larger file).
+const profileArgs = (name: string) => (profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, `${runId}-${name}`)}`] : []);
 
 async function startApi(): Promise<{ proc: Proc; url: string }> {
   const port = await freePort();
@@ -191,11 +191,8 @@ async function startRawWorker(queueName: string, latencyMs: number): Promise<Pro
 
 function versionOf(pkg: string, from: string): string {
   try {
-    const path = execFileSync(process.execPath, ['-p', `require.resolve('${pkg}/package.json')`], {
-      cwd: join(ROOT, from),
-      encoding: 'utf8',
-    }).trim();
-    return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version;
+    const dir = realpathSync(join(ROOT, from, 'node_modules', pkg));
+    return (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version;
   } catch {
     return '?';
   }
@@ -365,10 +362,10 @@ async function main(): Promise<void> {
   };
 
   const rawInstant = await rawRun(0);
-  const instant = await realRun('a0', 0);
+  const instant = await realRun('ffffffa0', 0);
   await worker.stop();
   const slowWorker = await startWorker('worker-50ms', LATENCY_MS, smsQueue);
-  const slow = await realRun('b0', LATENCY_MS);
+  const slow = await realRun('ffffffb0', LATENCY_MS);
   await slowWorker.stop();
   const rawSlow = await rawRun(LATENCY_MS);
 
@@ -484,7 +481,7 @@ async function main(): Promise<void> {
       'backlog rows: p50/p99 are the time from the release of the backlog to `sent` (sms_messages.sent_time)',
       `errors: connection errors, timeouts and any unexpected answer (GET/PUT: not 200; verify: not 400 INVALID_CODE); ` +
         'worker rows: messages not `sent`',
-      ...(profile ? [`CPU profiles: bench/tmp/profiles/*-${runId}.cpuprofile`] : []),
+      ...(profile ? [`CPU profiles: bench/tmp/profiles/${runId}-*/ (the largest file of each folder is the main thread)`] : []),
     ],
     rows,
     memory,

@@ -27,7 +27,8 @@ export function percentile(sorted: number[], p: number): number {
 const CHUNK = 1000;
 
 /**
- * `count` queued rows with ids starting with `tag` (two hex digits), their
+ * `count` queued rows with ids starting with `tag` (8 hex digits, so that no
+ * id the API made in the same run shares it), their
  * jobs added while the queue is paused; resolves with the time of resume once
  * every row is final.
  */
@@ -38,7 +39,7 @@ export async function drainBacklog(
   count: number,
   timeoutMs: number,
 ): Promise<DrainResult> {
-  const ids = Array.from({ length: count }, () => tag + randomBytes(15).toString('hex'));
+  const ids = Array.from({ length: count }, () => tag + randomBytes(12).toString('hex'));
   await queue.pause();
   for (let i = 0; i < count; i += CHUNK) {
     const chunk = ids.slice(i, i + CHUNK);
@@ -52,18 +53,26 @@ export async function drainBacklog(
   await queue.resume();
 
   const like = `${tag}%`;
-  await waitFor(
-    async () => {
-      const [row] = await pool.query<{ n: bigint | number }[]>(
-        "SELECT COUNT(*) AS n FROM sms_messages WHERE id LIKE ? AND status IN ('sent', 'failed')",
-        [like],
-      );
-      return Number(row!.n) === count;
-    },
-    timeoutMs,
-    `${count} messages to be sent`,
-    50,
-  );
+  try {
+    await waitFor(
+      async () => {
+        const [row] = await pool.query<{ n: bigint | number }[]>(
+          "SELECT COUNT(*) AS n FROM sms_messages WHERE id LIKE ? AND status IN ('sent', 'failed')",
+          [like],
+        );
+        return Number(row!.n) === count;
+      },
+      timeoutMs,
+      `${count} messages to be sent`,
+      50,
+    );
+  } catch (err) {
+    const rows = await pool.query('SELECT status, COUNT(*) AS n FROM sms_messages WHERE id LIKE ? GROUP BY status', [
+      like,
+    ]);
+    const jobs = await queue.getJobCounts();
+    throw new Error(`${(err as Error).message}; rows ${JSON.stringify(rows, (_, v) => (typeof v === 'bigint' ? Number(v) : v))}; jobs ${JSON.stringify(jobs)}; paused ${await queue.isPaused()}`, { cause: err });
+  }
   const rows = await pool.query<{ sent: Date | null; status: string }[]>(
     'SELECT sent_time AS sent, status FROM sms_messages WHERE id LIKE ?',
     [like],

@@ -24,18 +24,12 @@ interface Spawned {
   output: () => string;
 }
 
-function spawnServer(t: Teardown, command: string, args: string[]): Spawned {
+function spawnServer(command: string, args: string[]): Spawned {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.setEncoding('utf8').on('data', (c: string) => (output += c));
   child.stderr!.setEncoding('utf8').on('data', (c: string) => (output += c));
   const exited = new Promise((resolve) => child.once('exit', resolve));
-  t.teardown(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-  });
   return { child, exited, output: () => output };
 }
 
@@ -49,8 +43,11 @@ async function stopSpawned(s: Spawned | null, signal: NodeJS.Signals) {
 export async function privateRedis(t: Teardown): Promise<Server> {
   const port = await freePort();
   let current: Spawned | null = null;
+  // One teardown for every start: whatever runs at the end is killed then, after
+  // the teardowns registered later (dropping the database) have run.
+  t.teardown(() => stopSpawned(current, 'SIGKILL'));
   const start = async () => {
-    const s = spawnServer(t, 'redis-server', [
+    const s = spawnServer('redis-server', [
       '--port',
       String(port),
       '--bind',
@@ -85,7 +82,7 @@ export async function privateMariadb(t: Teardown): Promise<Server> {
   const dir = mkdtempSync(join(tmpdir(), 'sms-mariadb-'));
   t.teardown(() => rmSync(dir, { recursive: true, force: true }));
   const datadir = join(dir, 'data');
-  const install = spawnServer(t, 'mariadb-install-db', [
+  const install = spawnServer('mariadb-install-db', [
     '--no-defaults',
     `--datadir=${datadir}`,
     '--auth-root-authentication-method=normal',
@@ -97,8 +94,9 @@ export async function privateMariadb(t: Teardown): Promise<Server> {
 
   const port = await freePort();
   let current: Spawned | null = null;
+  t.teardown(() => stopSpawned(current, 'SIGKILL'));
   const start = async () => {
-    const s = spawnServer(t, '/usr/sbin/mariadbd', [
+    const s = spawnServer('/usr/sbin/mariadbd', [
       '--no-defaults',
       `--datadir=${datadir}`,
       `--port=${port}`,
@@ -121,5 +119,10 @@ export async function privateMariadb(t: Teardown): Promise<Server> {
     );
   };
   await start();
-  return { port, url: `mysql://root@127.0.0.1:${port}/mysql`, start, stop: (signal = 'SIGTERM') => stopSpawned(current, signal) };
+  return {
+    port,
+    url: `mysql://root@127.0.0.1:${port}/mysql`,
+    start,
+    stop: (signal = 'SIGTERM') => stopSpawned(current, signal),
+  };
 }

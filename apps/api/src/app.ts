@@ -7,7 +7,7 @@ import fp from 'fastify-plugin';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions } from 'fastify';
 import auth from './plugins/auth';
 import configPlugin from './plugins/config';
-import errorsPlugin from './plugins/errors';
+import errorsPlugin, { frameworkErrorOptions } from './plugins/errors';
 import metrics from './plugins/metrics';
 import prisma from './plugins/prisma';
 import queue from './plugins/queue';
@@ -40,6 +40,7 @@ export function serverOptions(config: Config): FastifyServerOptions {
     onConstructorPoisoning: 'error',
     return503OnClosing: true,
     forceCloseConnections: 'idle',
+    ...frameworkErrorOptions,
   };
 }
 

@@ -1,4 +1,4 @@
-import type { PrismaClient, SmsSettings } from '@sms/db';
+import { Prisma, type PrismaClient, type SmsSettings } from '@sms/db';
 import { generateCode, hashCode, hashesMatch } from './codes';
 import type { Caller } from './accounts';
 import { errors } from './errors';
@@ -41,6 +41,18 @@ export interface SettingsDeps {
 
 const VERIFIED_PHONE_INDEX = 'sms_settings_verified_phone_key';
 
+/** The columns of a settings row that the answers are made of. */
+type SettingsRow = Pick<SmsSettings, 'phone' | 'verified' | 'codeHash' | 'codeExpireTime'>;
+
+interface LoadedRow {
+  settings_user_id: string | null;
+  phone: string | null;
+  verified: number | boolean | null;
+  code_hash: string | null;
+  code_expire_time: Date | null;
+  holder_user_id: string | null;
+}
+
 /**
  * The SMS settings of an account and the verification of its phone, with no
  * HTTP in it. Every SMS is written to sms_messages in the same transaction as
@@ -53,34 +65,49 @@ export class SmsSettingsService {
     return this.deps.config;
   }
 
-  private async loadForCaller(userId: string, caller: Caller) {
+  /**
+   * The account's settings (null when it has none yet); 404 when the account
+   * does not exist. One round trip: the account and its settings in one join
+   * (Prisma's nested select is two), and with `holderOf` also the account that
+   * has that phone verified, if any.
+   */
+  private async loadForCaller(userId: string, caller: Caller, holderOf?: string) {
     if (caller.userId !== userId && !caller.admin) throw errors.notOwnerOrAdmin();
-    const account = await this.deps.prisma.account.findUnique({
-      where: { id: userId },
-      select: { id: true, smsSettings: true },
-    });
-    if (!account) throw errors.notFound('no such account');
-    return account.smsSettings;
+    const holder = holderOf
+      ? Prisma.sql`(SELECT h.user_id FROM sms_settings h WHERE h.verified_phone = ${holderOf})`
+      : Prisma.sql`NULL`;
+    const [row] = await this.deps.prisma.$queryRaw<LoadedRow[]>`
+      SELECT s.user_id AS settings_user_id, s.phone, s.verified, s.code_hash, s.code_expire_time,
+        ${holder} AS holder_user_id
+      FROM accounts a LEFT JOIN sms_settings s ON s.user_id = a.id
+      WHERE a.id = ${userId}`;
+    if (!row) throw errors.notFound('no such account');
+    const settings: SettingsRow | null =
+      row.settings_user_id === null
+        ? null
+        : {
+            phone: row.phone,
+            verified: Boolean(row.verified),
+            codeHash: row.code_hash,
+            codeExpireTime: row.code_expire_time,
+          };
+    return { settings, holderUserId: row.holder_user_id };
   }
 
   async get(userId: string, caller: Caller): Promise<SettingsView> {
-    const settings = await this.loadForCaller(userId, caller);
+    const { settings } = await this.loadForCaller(userId, caller);
     return { phone: settings?.phone ?? null, verified: settings?.verified ?? false, id: userId };
   }
 
   async put(userId: string, input: { phone: string; verified?: boolean }, caller: Caller): Promise<SettingsUpdateView> {
     if (input.verified === true && !caller.admin) throw errors.forbidden('only admins may set verified: true');
     const phone = normalizePhone(input.phone, this.config.SMS_ALLOWED_COUNTRIES);
-    const settings = await this.loadForCaller(userId, caller);
+    const { settings, holderUserId } = await this.loadForCaller(userId, caller, phone);
 
     const samePhone = settings?.phone === phone;
     if (samePhone && !(input.verified === true && !settings.verified)) return this.updateView(userId, settings);
 
-    const holder = await this.deps.prisma.smsSettings.findUnique({
-      where: { verifiedPhone: phone },
-      select: { userId: true },
-    });
-    if (holder && holder.userId !== userId) throw errors.phoneInUse();
+    if (holderUserId !== null && holderUserId !== userId) throw errors.phoneInUse();
 
     if (input.verified === true) return this.markVerifiedByAdmin(userId, phone);
 
@@ -95,13 +122,11 @@ export class SmsSettingsService {
   async resend(phoneInput: string): Promise<void> {
     const phone = normalizePhone(phoneInput, this.config.SMS_ALLOWED_COUNTRIES);
     await this.checkSendLimit(phone);
-    const pending = await this.deps.prisma.smsSettings.findFirst({
-      where: { phone, verified: false },
-      orderBy: { updateTime: 'desc' },
-      select: { userId: true },
-    });
+    const [pending] = await this.deps.prisma.$queryRaw<{ user_id: string }[]>`
+      SELECT user_id FROM sms_settings WHERE phone = ${phone} AND verified = FALSE
+      ORDER BY update_time DESC LIMIT 1`;
     if (!pending) return;
-    const { messageId } = await this.storeCodeAndMessage(pending.userId, phone, generateCode(this.config.CODE_LENGTH));
+    const { messageId } = await this.storeCodeAndMessage(pending.user_id, phone, generateCode(this.config.CODE_LENGTH));
     await this.enqueue(messageId);
   }
 
@@ -114,28 +139,30 @@ export class SmsSettingsService {
     const phone = normalizePhone(phoneInput, this.config.SMS_ALLOWED_COUNTRIES);
     const { prisma } = this.deps;
     const now = new Date();
-    const live = { phone, verified: false, codeHash: { not: null }, codeExpireTime: { gt: now } };
+    const maxAttempts = this.config.CODE_MAX_ATTEMPTS;
+    // A live code: the phone's pending, unexpired code (the same rows Prisma's
+    // `{ phone, verified: false, codeHash: { not: null }, codeExpireTime: { gt: now } }` named).
+    const live = Prisma.sql`phone = ${phone} AND verified = FALSE AND code_hash IS NOT NULL AND code_expire_time > ${now}`;
 
-    const reserved = await prisma.smsSettings.updateMany({
-      where: { ...live, codeAttempts: { lt: this.config.CODE_MAX_ATTEMPTS } },
-      data: { codeAttempts: { increment: 1 } },
-    });
-    if (reserved.count === 0) {
-      const exhausted = await prisma.smsSettings.count({ where: live });
-      throw exhausted > 0 ? errors.tooManyAttempts() : errors.invalidCode();
+    // update_time moves as it did with Prisma's @updatedAt.
+    const reserved = await prisma.$executeRaw`
+      UPDATE sms_settings SET code_attempts = code_attempts + 1, update_time = ${now}
+      WHERE ${live} AND code_attempts < ${maxAttempts}`;
+    if (reserved === 0) {
+      const [exhausted] = await prisma.$queryRaw<{ n: bigint | number }[]>`
+        SELECT COUNT(*) AS n FROM sms_settings WHERE ${live}`;
+      throw Number(exhausted?.n ?? 0) > 0 ? errors.tooManyAttempts() : errors.invalidCode();
     }
 
-    const candidates = await prisma.smsSettings.findMany({
-      where: { ...live, codeAttempts: { lte: this.config.CODE_MAX_ATTEMPTS } },
-      select: { userId: true, codeHash: true },
-    });
+    const candidates = await prisma.$queryRaw<{ user_id: string; code_hash: string | null }[]>`
+      SELECT user_id, code_hash FROM sms_settings WHERE ${live} AND code_attempts <= ${maxAttempts}`;
     const hash = hashCode(this.config.APP_SECRET, code);
-    const match = candidates.find((c) => c.codeHash !== null && hashesMatch(c.codeHash, hash));
+    const match = candidates.find((c) => c.code_hash !== null && hashesMatch(c.code_hash, hash));
     if (!match) throw errors.invalidCode();
 
     try {
       const won = await prisma.smsSettings.updateMany({
-        where: { userId: match.userId, codeHash: hash, verified: false },
+        where: { userId: match.user_id, codeHash: hash, verified: false },
         data: { verified: true, verifiedPhone: phone, codeHash: null, codeExpireTime: null, codeAttempts: 0 },
       });
       if (won.count === 0) throw errors.invalidCode();
@@ -165,22 +192,34 @@ export class SmsSettingsService {
     }
   }
 
+  /**
+   * The new code and the SMS carrying it, in one transaction (the outbox):
+   * BEGIN, an upsert, an insert, COMMIT — four round trips, where Prisma's
+   * upsert and create make eight (each reads its row back).
+   */
   private async storeCodeAndMessage(userId: string, phone: string, code: string) {
+    const { prisma } = this.deps;
     const messageId = newId();
-    const data = {
+    const now = new Date();
+    const settings: SettingsRow = {
       phone,
       verified: false,
-      verifiedPhone: null,
       codeHash: hashCode(this.config.APP_SECRET, code),
-      codeExpireTime: new Date(Date.now() + this.config.CODE_TTL_SECONDS * 1000),
-      codeAttempts: 0,
+      codeExpireTime: new Date(now.getTime() + this.config.CODE_TTL_SECONDS * 1000),
     };
-    const [settings] = await this.deps.prisma.$transaction([
-      this.deps.prisma.smsSettings.upsert({ where: { userId }, create: { userId, ...data }, update: data }),
-      this.deps.prisma.smsMessage.create({
-        data: { id: messageId, userId, recipient: phone, body: this.config.SMS_TEMPLATE.replaceAll('{code}', code) },
-        select: { id: true },
-      }),
+    const body = this.config.SMS_TEMPLATE.replaceAll('{code}', code);
+    // Times are set here, as Prisma's @default(now()) and @updatedAt set them.
+    await prisma.$transaction([
+      prisma.$executeRaw`
+        INSERT INTO sms_settings
+          (user_id, phone, verified, verified_phone, code_hash, code_expire_time, code_attempts, update_time)
+        VALUES (${userId}, ${phone}, FALSE, NULL, ${settings.codeHash}, ${settings.codeExpireTime}, 0, ${now})
+        ON DUPLICATE KEY UPDATE phone = VALUES(phone), verified = FALSE, verified_phone = NULL,
+          code_hash = VALUES(code_hash), code_expire_time = VALUES(code_expire_time), code_attempts = 0,
+          update_time = VALUES(update_time)`,
+      prisma.$executeRaw`
+        INSERT INTO sms_messages (id, user_id, recipient, body, status, attempts, due_time, create_time, update_time)
+        VALUES (${messageId}, ${userId}, ${phone}, ${body}, 'queued', 0, ${now}, ${now}, ${now})`,
     ]);
     return { settings, messageId };
   }
@@ -194,7 +233,7 @@ export class SmsSettingsService {
     }
   }
 
-  private updateView(userId: string, settings: SmsSettings | null, code?: string): SettingsUpdateView {
+  private updateView(userId: string, settings: SettingsRow | null, code?: string): SettingsUpdateView {
     const pending =
       settings?.codeHash && settings.codeExpireTime && !settings.verified ? settings.codeExpireTime : null;
     return {

@@ -1,6 +1,8 @@
 import { PrismaMariaDb } from '@prisma/adapter-mariadb';
+import type { PoolConfig } from 'mariadb';
 import { PrismaClient } from './generated/client';
 import { poolConfig } from './connection';
+import { createFailFastPool } from './fail-fast-pool';
 
 export interface DbConfig {
   DATABASE_URL: string;
@@ -8,13 +10,41 @@ export interface DbConfig {
 }
 
 /**
- * The one way the apps get a Prisma client. Interactive transactions wait at
- * most 2 s for a connection and run at most 5 s: past that the caller gets an
- * error (mapped to 503) instead of a request that hangs on an exhausted pool.
+ * The one way the apps get a Prisma client. A transaction waits at most 10 s
+ * for a connection (as long as the pool lets any query wait: a burst of
+ * requests queues instead of failing) and runs at most 5 s; past that the
+ * caller gets an error (mapped to 503). While the server is unreachable,
+ * queries and transactions fail within a fraction of a second instead.
  */
 export function createPrismaClient(config: DbConfig): PrismaClient {
-  const adapter = new PrismaMariaDb(poolConfig(config.DATABASE_URL, config.DATABASE_POOL_SIZE));
-  return new PrismaClient({ adapter, transactionOptions: { maxWait: 2000, timeout: 5000 } });
+  const adapter = new FailFastMariaDb({
+    ...poolConfig(config.DATABASE_URL, config.DATABASE_POOL_SIZE),
+    // What the adapter sets on a pool of its own.
+    prepareCacheLength: 0,
+  });
+  return new PrismaClient({ adapter, transactionOptions: { maxWait: 10_000, timeout: 5000 } });
+}
+
+/**
+ * The mariadb adapter on a fail-fast pool. The pool is made when Prisma
+ * connects (as the stock adapter does), so a client that never queries opens
+ * nothing, and it is ended when Prisma disconnects.
+ */
+class FailFastMariaDb extends PrismaMariaDb {
+  constructor(private readonly poolOptions: PoolConfig) {
+    super(poolOptions);
+  }
+
+  override connect() {
+    return new PrismaMariaDb(createFailFastPool(this.poolOptions), {
+      disposeExternalPool: true,
+      // The text protocol: one round trip per query. The binary protocol with
+      // the statement cache off (the adapter's default, so that pools cannot
+      // exhaust the server's max_prepared_stmt_count) is three: prepare,
+      // execute, close. Measured here: ~20,000 vs ~10,000 simple queries/s.
+      useTextProtocol: true,
+    }).connect();
+  }
 }
 
 export type { PrismaClient };

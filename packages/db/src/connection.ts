@@ -26,8 +26,10 @@ export function parseDatabaseUrl(databaseUrl: string): ConnectionOptions {
 
 /**
  * Pool settings shared by Prisma's adapter and the migrator. Sessions run in
- * UTC so DATETIME columns mean the same thing on every host; a short connect
- * timeout makes a database outage an error within a second, not a hang.
+ * UTC so DATETIME columns mean the same thing on every host. A request waits
+ * up to acquireTimeout for a connection of a busy pool (a burst queues rather
+ * than failing); a database that is down is noticed within a fraction of a
+ * second by the fail-fast pool instead (fail-fast-pool.ts).
  */
 export function poolConfig(databaseUrl: string, connectionLimit: number): PoolConfig {
   return {
@@ -35,7 +37,7 @@ export function poolConfig(databaseUrl: string, connectionLimit: number): PoolCo
     connectionLimit,
     timezone: '+00:00',
     connectTimeout: 1000,
-    acquireTimeout: 3000,
+    acquireTimeout: 10_000,
     // Keep the pool warm: opening a connection costs more than a query.
     minimumIdle: Math.min(connectionLimit, 4),
   };

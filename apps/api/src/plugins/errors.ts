@@ -1,6 +1,9 @@
+import { randomUUID } from 'node:crypto';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import fp from 'fastify-plugin';
 import { AppError } from '@sms/core';
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 
 interface ErrorBody {
   code: string;
@@ -47,6 +50,9 @@ const FASTIFY_CODES: Record<string, [number, string]> = {
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'INVALID_REQUEST'],
   FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'INVALID_REQUEST'],
   FST_ERR_CTP_INVALID_JSON_BODY: [400, 'INVALID_REQUEST'],
+  // The router's: a malformed %-escape, or a path parameter too long to be an id.
+  FST_ERR_BAD_URL: [400, 'INVALID_REQUEST'],
+  FST_ERR_MAX_PARAM_LENGTH: [400, 'INVALID_REQUEST'],
 };
 
 const CODE_FOR_STATUS: Record<number, string> = {
@@ -110,8 +116,41 @@ export function sendError(reply: FastifyReply, request: FastifyRequest, err: unk
   if (body.status >= 500) request.log.error({ err }, 'request failed');
   else request.log.info({ code: body.code, status: body.status }, 'request rejected');
   if (retryAfter) reply.header('retry-after', String(retryAfter));
+  // Also set by the app's onRequest hook, which the router's own errors never reach.
+  reply.header('x-request-id', request.id);
   return reply.status(body.status).send(body);
 }
+
+/**
+ * Where Fastify answers by itself, outside the error handler: the router's
+ * errors (bad %-escape, over-long parameter) and what Node's HTTP parser
+ * rejects before there is a request (oversized headers, broken HTTP). Both
+ * get API.md's error body too.
+ */
+export const frameworkErrorOptions = {
+  frameworkErrors: (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    sendError(reply, request, err);
+  },
+  clientErrorHandler: (err: Error & { code?: string }, socket: Socket) => {
+    if (err.code === 'ECONNRESET' || socket.destroyed) return;
+    const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const id = randomUUID();
+    const body = JSON.stringify({
+      code: 'INVALID_REQUEST',
+      status,
+      message:
+        status === 431 ? 'request headers too large' : status === 408 ? 'request timeout' : 'malformed HTTP request',
+      correlation_id: id,
+    });
+    if (socket.writable) {
+      socket.write(
+        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\nx-request-id: ${id}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    }
+    socket.destroy(err);
+  },
+} satisfies Partial<FastifyServerOptions>;
 
 export default fp(
   async (fastify) => {
