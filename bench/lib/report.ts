@@ -13,6 +13,8 @@ export interface Row {
   /** rate / reference rate, and what the reference is. */
   ratio: number | null;
   ratioTo: string;
+  /** Cores each process used during the row (CPU seconds / wall seconds). */
+  cpu: Record<string, number>;
 }
 
 export interface Target {
@@ -24,6 +26,7 @@ export interface Target {
 
 export interface Report {
   date: string;
+  cores: number;
   wallSeconds: number;
   machine: string[];
   settings: string[];
@@ -52,6 +55,29 @@ export function tableLines(rows: Row[]): string[] {
   return lines;
 }
 
+const CPU_COLUMNS = ['api', 'baseline', 'worker', 'raw', 'mariadb', 'redis', 'bench'];
+
+/** The cores the system under test used: everything but the load generator. */
+export const serviceCores = (cpu: Record<string, number>) =>
+  Object.entries(cpu).reduce((sum, [k, v]) => (k === 'bench' ? sum : sum + v), 0);
+
+/** Who used the two cores during each row. */
+export function cpuTableLines(rows: Row[]): string[] {
+  const cols = CPU_COLUMNS.filter((c) => rows.some((r) => (r.cpu[c] ?? 0) >= 0.005));
+  const names: Record<string, string> = { bench: 'load generator', raw: 'bare BullMQ' };
+  return [
+    `| scenario | ${cols.map((c) => names[c] ?? c).join(' | ')} | total | CPU ms per request (service + DB + Redis) |`,
+    `|---|${cols.map(() => '--:').join('|')}|--:|--:|`,
+    ...rows.map((r) => {
+      const total = cols.reduce((sum, c) => sum + (r.cpu[c] ?? 0), 0);
+      return (
+        `| ${r.name} | ${cols.map((c) => (r.cpu[c] ? r.cpu[c].toFixed(2) : '—')).join(' | ')} | ${total.toFixed(2)} | ` +
+        `${r.rate > 0 ? ((serviceCores(r.cpu) / r.rate) * 1000).toFixed(2) : '—'} |`
+      );
+    }),
+  ];
+}
+
 export function renderMarkdown(report: Report): string {
   return [
     '# Benchmark results',
@@ -66,6 +92,10 @@ export function renderMarkdown(report: Report): string {
     '## Last run',
     '',
     ...tableLines(report.rows),
+    '',
+    'CPU used during each row, in cores (CPU seconds per second; the machine has ' + report.cores + '):',
+    '',
+    ...cpuTableLines(report.rows),
     '',
     '**Peak RSS:** ' + report.memory.map((m) => `${m.name} ${fmt(m.peakMb)} MB`).join(', ') + '.',
     '',

@@ -1,8 +1,9 @@
 import { PrismaMariaDb } from '@prisma/adapter-mariadb';
-import type { PoolConfig } from 'mariadb';
+import type { Pool, PoolConfig } from 'mariadb';
 import { PrismaClient } from './generated/client';
 import { poolConfig } from './connection';
 import { createFailFastPool } from './fail-fast-pool';
+import { createSql, type Sql } from './sql';
 
 export interface DbConfig {
   DATABASE_URL: string;
@@ -22,7 +23,29 @@ export function createPrismaClient(config: DbConfig): PrismaClient {
     // What the adapter sets on a pool of its own.
     prepareCacheLength: 0,
   });
-  return new PrismaClient({ adapter, transactionOptions: { maxWait: 10_000, timeout: 5000 } });
+  const prisma = new PrismaClient({ adapter, transactionOptions: { maxWait: 10_000, timeout: 5000 } });
+  adapters.set(prisma, adapter);
+  return prisma;
+}
+
+const adapters = new WeakMap<PrismaClient, FailFastMariaDb>();
+
+/**
+ * Plain SQL (see sql.ts) on the pool of a client made by createPrismaClient:
+ * one pool, one DATABASE_POOL_SIZE, one fail-fast behaviour for both. Like
+ * Prisma's own queries, the first one connects.
+ */
+export function sqlOf(prisma: PrismaClient): Sql {
+  const adapter = adapters.get(prisma);
+  if (!adapter) throw new Error('sqlOf: the client was not made by createPrismaClient');
+  return createSql(async () => {
+    const current = adapter.pool();
+    if (current) return current;
+    await prisma.$connect();
+    const connected = adapter.pool();
+    if (!connected) throw new Error('the database pool is closed');
+    return connected;
+  });
 }
 
 /**
@@ -35,8 +58,16 @@ class FailFastMariaDb extends PrismaMariaDb {
     super(poolOptions);
   }
 
+  #pool: Pool | null = null;
+
+  /** The pool of the current connection; null before Prisma connects and after it disconnects. */
+  pool(): Pool | null {
+    return this.#pool && !this.#pool.closed ? this.#pool : null;
+  }
+
   override connect() {
-    return new PrismaMariaDb(createFailFastPool(this.poolOptions), {
+    this.#pool = createFailFastPool(this.poolOptions);
+    return new PrismaMariaDb(this.#pool, {
       disposeExternalPool: true,
       // The text protocol: one round trip per query. The binary protocol with
       // the statement cache off (the adapter's default, so that pools cannot

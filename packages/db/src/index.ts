@@ -1,4 +1,5 @@
-export { createPrismaClient, type DbConfig, type PrismaClient } from './client';
+export { createPrismaClient, sqlOf, type DbConfig, type PrismaClient } from './client';
+export type { Sql, Statement } from './sql';
 export { migrate, MigrationError, MIGRATIONS_DIR, type MigrateOptions } from './migrator';
 export { parseDatabaseUrl, poolConfig } from './connection';
 export { Prisma } from './generated/client';
