@@ -29,6 +29,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import mariadb, { type Pool } from 'mariadb';
 import { load, type LoadResult, type Scenario } from './lib/http';
+import { paced } from './lib/paced';
 import { assertAlive, freePort, liveProcs, ROOT, startNode, waitFor, type Proc } from './lib/procs';
 import { cpuTableLines, serviceCores, tableLines, writeResults, type Report, type Row, type Target } from './lib/report';
 import { cpuMeter, findProcess } from './lib/cpu';
@@ -283,15 +284,15 @@ const pids: Record<string, number | null | undefined> = {
   redis: findProcess('redis-server'),
 };
 
-async function measure(title: string, url: string, scenario: Scenario, overallRate?: number) {
-  if (!overallRate) await load(scenario, { url, connections: CONNECTIONS, durationSeconds: WARMUP });
+/** A row: autocannon as fast as it goes (after a warm-up), or a steady `rate` of requests per second. */
+async function measure(title: string, url: string, scenario: Scenario, rate?: number, afterWarmup?: () => Promise<void>) {
+  if (rate) await paced(scenario, url, rate, WARMUP);
+  else await load(scenario, { url, connections: CONNECTIONS, durationSeconds: WARMUP });
+  await afterWarmup?.();
   const meter = cpuMeter(() => pids);
-  const result = await load(scenario, {
-    url,
-    connections: CONNECTIONS,
-    durationSeconds: DURATION,
-    ...(overallRate ? { overallRate } : {}),
-  });
+  const result = rate
+    ? await paced(scenario, url, rate, DURATION)
+    : await load(scenario, { url, connections: CONNECTIONS, durationSeconds: DURATION });
   const cpu = meter();
   log(
     `${title}: ${Math.round(result.rps)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms, errors ${result.errors}` +
@@ -319,6 +320,40 @@ async function waitForOutbox(pool: Pool, what: string): Promise<void> {
     what,
     100,
   );
+}
+
+interface Split {
+  what: string;
+  p50: number;
+  p99: number;
+}
+
+/**
+ * Splits queued → sent of the messages created since `since` into its legs,
+ * from the row's times and its BullMQ job's: the API (row time to job added:
+ * COMMIT and enqueue), the queue (added to taken by the worker), the worker
+ * (taken to the row marked sent).
+ */
+async function queuedToSentSplit(pool: Pool, queue: SmsQueue, since: Date): Promise<Split[]> {
+  const rows = await pool.query<{ id: string; created: number; sent: number }[]>(
+    `SELECT id, UNIX_TIMESTAMP(create_time) * 1000 AS created, UNIX_TIMESTAMP(sent_time) * 1000 AS sent
+     FROM sms_messages WHERE create_time >= ? AND status = 'sent'`,
+    [since],
+  );
+  const jobs = await queue.getJobs(['completed'], 0, -1);
+  const byMessage = new Map(jobs.map((j) => [j.data.messageId, j]));
+  const legs: Record<string, number[]> = { 'API (COMMIT, enqueue)': [], 'queue wait': [], 'worker (claim, send, mark sent)': [] };
+  for (const row of rows) {
+    const job = byMessage.get(row.id);
+    if (!job?.processedOn) continue;
+    legs['API (COMMIT, enqueue)']!.push(job.timestamp - Number(row.created));
+    legs['queue wait']!.push(job.processedOn - job.timestamp);
+    legs['worker (claim, send, mark sent)']!.push(Number(row.sent) - job.processedOn);
+  }
+  return Object.entries(legs).map(([what, values]) => {
+    values.sort((a, b) => a - b);
+    return { what, p50: Math.round(percentile(values, 50)), p99: Math.round(percentile(values, 99)) };
+  });
 }
 
 // ---------------------------------------------------------------- the run
@@ -364,6 +399,7 @@ async function main(): Promise<void> {
   let put: Measured | undefined;
   let verify: Measured | undefined;
   let paced: (Measured & { sent: { p50: number; p99: number; n: number } }) | undefined;
+  let pacedSplit: Split[] = [];
   if (baseline) {
     base = await measure('baseline (bare Fastify)', baseline.url, s.get);
     await baseline.proc.stop();
@@ -378,8 +414,11 @@ async function main(): Promise<void> {
     if (runs('verify')) verify = await measure('POST /sms_settings/verify (wrong code)', api.url, s.verify);
     if (runs('paced')) {
       // queued → sent at a steady 500 SMS/s, end to end through the API.
-      const [{ t0 }] = (await pool.query<{ t0: Date }[]>('SELECT NOW(3) AS t0')) as [{ t0: Date }];
-      const result = await measure(`PUT at ${PACED_RATE}/s`, api.url, s.put, PACED_RATE);
+      let t0 = new Date();
+      const result = await measure(`PUT at ${PACED_RATE}/s`, api.url, s.put, PACED_RATE, async () => {
+        await waitForOutbox(pool, 'the SMS of the warm-up to be sent');
+        [{ t0 }] = (await pool.query<{ t0: Date }[]>('SELECT NOW(3) AS t0')) as [{ t0: Date }];
+      });
       await waitForOutbox(pool, 'the SMS of the paced run to be sent');
       const rows = await pool.query<{ ms: number | bigint }[]>(
         `SELECT TIMESTAMPDIFF(MICROSECOND, create_time, sent_time) / 1000 AS ms
@@ -389,6 +428,8 @@ async function main(): Promise<void> {
       const delays = rows.map((r) => Number(r.ms)).sort((a, b) => a - b);
       const sent = { p50: percentile(delays, 50), p99: percentile(delays, 99), n: delays.length };
       log(`queued → sent at ${PACED_RATE}/s: p50 ${sent.p50} ms, p99 ${sent.p99} ms (${sent.n} SMS)`);
+      pacedSplit = await queuedToSentSplit(pool, smsQueue, t0);
+      log(`  where the time goes: ${pacedSplit.map((p) => `${p.what} p50 ${p.p50} / p99 ${p.p99} ms`).join('; ')}`);
       paced = { ...result, sent };
     }
     await api.proc.stop();

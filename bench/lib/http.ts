@@ -24,8 +24,6 @@ export interface LoadOptions {
   url: string;
   connections: number;
   durationSeconds: number;
-  /** Fixed request rate (all connections together) instead of as fast as possible. */
-  overallRate?: number;
 }
 
 export async function load(scenario: Scenario, options: LoadOptions): Promise<LoadResult> {
@@ -56,7 +54,6 @@ export async function load(scenario: Scenario, options: LoadOptions): Promise<Lo
     duration: options.durationSeconds,
     timeout: 10,
     requests: [request],
-    ...(options.overallRate ? { overallRate: options.overallRate } : {}),
   });
   return {
     requests: result.requests.total,

@@ -1,4 +1,4 @@
-import { Prisma, type PrismaClient, type SmsSettings } from '@sms/db';
+import { sqlOf, type PrismaClient, type SmsSettings, type Sql } from '@sms/db';
 import { generateCode, hashCode, hashesMatch } from './codes';
 import type { Caller } from './accounts';
 import { errors } from './errors';
@@ -32,11 +32,15 @@ export interface SettingsUpdateView extends SettingsView {
 
 export interface SettingsDeps {
   prisma: PrismaClient;
+  /** The hot paths in plain SQL, on Prisma's own pool (default: sqlOf(prisma)). */
+  sql?: Sql;
   config: SettingsConfig;
   limiter: SendLimiter;
   /** Adds the send jobs; may fail (Redis down): the outbox sweeper catches up. */
   enqueue: (messageIds: string[]) => Promise<void>;
   onEnqueueError?: (err: Error, messageId: string) => void;
+  /** Work done after the answer failed (e.g. the database went away): nobody else will hear of it. */
+  onBackgroundError?: (err: Error) => void;
 }
 
 const VERIFIED_PHONE_INDEX = 'sms_settings_verified_phone_key';
@@ -47,7 +51,7 @@ type SettingsRow = Pick<SmsSettings, 'phone' | 'verified' | 'codeHash' | 'codeEx
 interface LoadedRow {
   settings_user_id: string | null;
   phone: string | null;
-  verified: number | boolean | null;
+  verified: number | null;
   code_hash: string | null;
   code_expire_time: Date | null;
   holder_user_id: string | null;
@@ -59,7 +63,11 @@ interface LoadedRow {
  * the code it carries (the outbox), then enqueued.
  */
 export class SmsSettingsService {
-  constructor(private readonly deps: SettingsDeps) {}
+  private readonly sql: Sql;
+
+  constructor(private readonly deps: SettingsDeps) {
+    this.sql = deps.sql ?? sqlOf(deps.prisma);
+  }
 
   private get config() {
     return this.deps.config;
@@ -73,14 +81,14 @@ export class SmsSettingsService {
    */
   private async loadForCaller(userId: string, caller: Caller, holderOf?: string) {
     if (caller.userId !== userId && !caller.admin) throw errors.notOwnerOrAdmin();
-    const holder = holderOf
-      ? Prisma.sql`(SELECT h.user_id FROM sms_settings h WHERE h.verified_phone = ${holderOf})`
-      : Prisma.sql`NULL`;
-    const [row] = await this.deps.prisma.$queryRaw<LoadedRow[]>`
-      SELECT s.user_id AS settings_user_id, s.phone, s.verified, s.code_hash, s.code_expire_time,
-        ${holder} AS holder_user_id
-      FROM accounts a LEFT JOIN sms_settings s ON s.user_id = a.id
-      WHERE a.id = ${userId}`;
+    const holder = holderOf ? '(SELECT h.user_id FROM sms_settings h WHERE h.verified_phone = ?)' : 'NULL';
+    const [row] = await this.sql.query<LoadedRow>(
+      `SELECT s.user_id AS settings_user_id, s.phone, s.verified, s.code_hash, s.code_expire_time,
+         ${holder} AS holder_user_id
+       FROM accounts a LEFT JOIN sms_settings s ON s.user_id = a.id
+       WHERE a.id = ?`,
+      holderOf ? [holderOf, userId] : [userId],
+    );
     if (!row) throw errors.notFound('no such account');
     const settings: SettingsRow | null =
       row.settings_user_id === null
@@ -122,12 +130,32 @@ export class SmsSettingsService {
   async resend(phoneInput: string): Promise<void> {
     const phone = normalizePhone(phoneInput, this.config.SMS_ALLOWED_COUNTRIES);
     await this.checkSendLimit(phone);
-    const [pending] = await this.deps.prisma.$queryRaw<{ user_id: string }[]>`
-      SELECT user_id FROM sms_settings WHERE phone = ${phone} AND verified = FALSE
-      ORDER BY update_time DESC LIMIT 1`;
+    const [pending] = await this.sql.query<{ user_id: string }>(
+      'SELECT user_id FROM sms_settings WHERE phone = ? AND verified = FALSE ORDER BY update_time DESC LIMIT 1',
+      [phone],
+    );
     if (!pending) return;
-    const { messageId } = await this.storeCodeAndMessage(pending.user_id, phone, generateCode(this.config.CODE_LENGTH));
-    await this.enqueue(messageId);
+    // Answered before the code is stored and sent: otherwise the extra
+    // transaction and enqueue would make a pending phone measurably slower
+    // than an unknown one, and timing would reveal which phones are pending.
+    this.inBackground(async () => {
+      const { messageId } = await this.storeCodeAndMessage(pending.user_id, phone, generateCode(this.config.CODE_LENGTH));
+      await this.enqueue(messageId);
+    });
+  }
+
+  /** Resolves once the work earlier calls left running (resend's send) is done: for shutdown and tests. */
+  async settled(): Promise<void> {
+    while (this.background.size > 0) await Promise.all(this.background);
+  }
+
+  private readonly background = new Set<Promise<void>>();
+
+  private inBackground(work: () => Promise<void>): void {
+    const running: Promise<void> = work()
+      .catch((err: Error) => this.deps.onBackgroundError?.(err))
+      .finally(() => this.background.delete(running));
+    this.background.add(running);
   }
 
   /**
@@ -140,22 +168,29 @@ export class SmsSettingsService {
     const { prisma } = this.deps;
     const now = new Date();
     const maxAttempts = this.config.CODE_MAX_ATTEMPTS;
-    // A live code: the phone's pending, unexpired code (the same rows Prisma's
-    // `{ phone, verified: false, codeHash: { not: null }, codeExpireTime: { gt: now } }` named).
-    const live = Prisma.sql`phone = ${phone} AND verified = FALSE AND code_hash IS NOT NULL AND code_expire_time > ${now}`;
+    // A live code: the phone's pending, unexpired code.
+    const live = 'phone = ? AND verified = FALSE AND code_hash IS NOT NULL AND code_expire_time > ?';
 
-    // update_time moves as it did with Prisma's @updatedAt.
-    const reserved = await prisma.$executeRaw`
-      UPDATE sms_settings SET code_attempts = code_attempts + 1, update_time = ${now}
-      WHERE ${live} AND code_attempts < ${maxAttempts}`;
-    if (reserved === 0) {
-      const [exhausted] = await prisma.$queryRaw<{ n: bigint | number }[]>`
-        SELECT COUNT(*) AS n FROM sms_settings WHERE ${live}`;
+    // The attempt is counted (update_time moves, as Prisma's @updatedAt moved
+    // it) and the candidates are read in one round trip: the driver pipelines
+    // both on one connection, and the SELECT sees the UPDATE.
+    const [reserved, candidates] = await this.sql.batch<
+      [{ affectedRows: number }, { user_id: string; code_hash: string | null }[]]
+    >([
+      [
+        `UPDATE sms_settings SET code_attempts = code_attempts + 1, update_time = ? WHERE ${live} AND code_attempts < ?`,
+        [now, phone, now, maxAttempts],
+      ],
+      [`SELECT user_id, code_hash FROM sms_settings WHERE ${live} AND code_attempts <= ?`, [phone, now, maxAttempts]],
+    ]);
+    if (reserved.affectedRows === 0) {
+      const [exhausted] = await this.sql.query<{ n: bigint }>(`SELECT COUNT(*) AS n FROM sms_settings WHERE ${live}`, [
+        phone,
+        now,
+      ]);
       throw Number(exhausted?.n ?? 0) > 0 ? errors.tooManyAttempts() : errors.invalidCode();
     }
 
-    const candidates = await prisma.$queryRaw<{ user_id: string; code_hash: string | null }[]>`
-      SELECT user_id, code_hash FROM sms_settings WHERE ${live} AND code_attempts <= ${maxAttempts}`;
     const hash = hashCode(this.config.APP_SECRET, code);
     const match = candidates.find((c) => c.code_hash !== null && hashesMatch(c.code_hash, hash));
     if (!match) throw errors.invalidCode();
@@ -193,12 +228,12 @@ export class SmsSettingsService {
   }
 
   /**
-   * The new code and the SMS carrying it, in one transaction (the outbox):
-   * BEGIN, an upsert, an insert, COMMIT — four round trips, where Prisma's
-   * upsert and create make eight (each reads its row back).
+   * The new code and the SMS carrying it, in one transaction (the outbox): an
+   * upsert and an insert, pipelined after START TRANSACTION, then COMMIT — two
+   * round trips, where Prisma's upsert and create in a transaction make eight
+   * (BEGIN, read, update, read back, insert, read back, COMMIT).
    */
   private async storeCodeAndMessage(userId: string, phone: string, code: string) {
-    const { prisma } = this.deps;
     const messageId = newId();
     const now = new Date();
     const settings: SettingsRow = {
@@ -209,17 +244,21 @@ export class SmsSettingsService {
     };
     const body = this.config.SMS_TEMPLATE.replaceAll('{code}', code);
     // Times are set here, as Prisma's @default(now()) and @updatedAt set them.
-    await prisma.$transaction([
-      prisma.$executeRaw`
-        INSERT INTO sms_settings
-          (user_id, phone, verified, verified_phone, code_hash, code_expire_time, code_attempts, update_time)
-        VALUES (${userId}, ${phone}, FALSE, NULL, ${settings.codeHash}, ${settings.codeExpireTime}, 0, ${now})
-        ON DUPLICATE KEY UPDATE phone = VALUES(phone), verified = FALSE, verified_phone = NULL,
-          code_hash = VALUES(code_hash), code_expire_time = VALUES(code_expire_time), code_attempts = 0,
-          update_time = VALUES(update_time)`,
-      prisma.$executeRaw`
-        INSERT INTO sms_messages (id, user_id, recipient, body, status, attempts, due_time, create_time, update_time)
-        VALUES (${messageId}, ${userId}, ${phone}, ${body}, 'queued', 0, ${now}, ${now}, ${now})`,
+    await this.sql.transaction([
+      [
+        `INSERT INTO sms_settings
+           (user_id, phone, verified, verified_phone, code_hash, code_expire_time, code_attempts, update_time)
+         VALUES (?, ?, FALSE, NULL, ?, ?, 0, ?)
+         ON DUPLICATE KEY UPDATE phone = VALUES(phone), verified = FALSE, verified_phone = NULL,
+           code_hash = VALUES(code_hash), code_expire_time = VALUES(code_expire_time), code_attempts = 0,
+           update_time = VALUES(update_time)`,
+        [userId, phone, settings.codeHash, settings.codeExpireTime, now],
+      ],
+      [
+        `INSERT INTO sms_messages (id, user_id, recipient, body, status, attempts, due_time, create_time, update_time)
+         VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?)`,
+        [messageId, userId, phone, body, now, now, now],
+      ],
     ]);
     return { settings, messageId };
   }

@@ -3,7 +3,7 @@ import type { Pool, PoolConfig } from 'mariadb';
 import { PrismaClient } from './generated/client';
 import { poolConfig } from './connection';
 import { createFailFastPool } from './fail-fast-pool';
-import { createSql, type Sql } from './sql';
+import { createSql, sqlPoolOptions, type Sql } from './sql';
 
 export interface DbConfig {
   DATABASE_URL: string;
@@ -22,6 +22,8 @@ export function createPrismaClient(config: DbConfig): PrismaClient {
     ...poolConfig(config.DATABASE_URL, config.DATABASE_POOL_SIZE),
     // What the adapter sets on a pool of its own.
     prepareCacheLength: 0,
+    // For sqlOf's queries (Prisma's adapter sets its own on each query).
+    ...sqlPoolOptions,
   });
   const prisma = new PrismaClient({ adapter, transactionOptions: { maxWait: 10_000, timeout: 5000 } });
   adapters.set(prisma, adapter);

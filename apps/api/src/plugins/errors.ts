@@ -30,6 +30,9 @@ const UNAVAILABLE_CODES = new Set([
   'ER_CONNECTION_ALREADY_CLOSED',
   'ER_CLOSING_POOL',
   'ER_POOL_ALREADY_CLOSED',
+  // Lock conflicts that outlived the transaction retries: transient, so "try again".
+  'ER_LOCK_DEADLOCK',
+  'ER_LOCK_WAIT_TIMEOUT',
 ]);
 const UNAVAILABLE_TEXT =
   /pool timeout|ECONNREFUSED|Connection refused|connect ETIMEDOUT|socket has unexpectedly been closed|Can't reach database|Unable to start a transaction in the given time/i;
