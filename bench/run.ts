@@ -31,7 +31,15 @@ import mariadb, { type Pool } from 'mariadb';
 import { load, type LoadResult, type Scenario } from './lib/http';
 import { paced } from './lib/paced';
 import { assertAlive, freePort, liveProcs, ROOT, startNode, waitFor, type Proc } from './lib/procs';
-import { cpuTableLines, serviceCores, tableLines, writeResults, type Report, type Row, type Target } from './lib/report';
+import {
+  cpuTableLines,
+  serviceCores,
+  tableLines,
+  writeResults,
+  type Report,
+  type Row,
+  type Target,
+} from './lib/report';
 import { cpuMeter, findProcess } from './lib/cpu';
 import { GROUPS, phones, seed, SESSIONS_PER_USER, type Seeded } from './lib/seed';
 import { drainBacklog, drainRaw, percentile, type DrainResult } from './lib/worker';
@@ -223,7 +231,10 @@ async function machineFacts(pool: Pool, redis: Redis): Promise<string[]> {
       `@prisma/adapter-mariadb ${versionOf('@prisma/adapter-mariadb', 'packages/db')}, mariadb ${versionOf('mariadb', 'packages/db')}, ` +
       `bullmq ${versionOf('bullmq', 'apps/worker')}, ioredis ${versionOf('ioredis', 'apps/worker')}, autocannon ${versionOf('autocannon', '.')}`,
     'API, worker, MariaDB, Redis and the load generator (autocannon, in the bench process) share the machine; ' +
-      `load average when the run started: ${os.loadavg().map((l) => l.toFixed(2)).join(', ')} ` +
+      `load average when the run started: ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(', ')} ` +
       '(anything above ~0.5 means something else was running and the figures are pessimistic).',
   ];
 }
@@ -285,7 +296,13 @@ const pids: Record<string, number | null | undefined> = {
 };
 
 /** A row: autocannon as fast as it goes (after a warm-up), or a steady `rate` of requests per second. */
-async function measure(title: string, url: string, scenario: Scenario, rate?: number, afterWarmup?: () => Promise<void>) {
+async function measure(
+  title: string,
+  url: string,
+  scenario: Scenario,
+  rate?: number,
+  afterWarmup?: () => Promise<void>,
+) {
   if (rate) await paced(scenario, url, rate, WARMUP);
   else await load(scenario, { url, connections: CONNECTIONS, durationSeconds: WARMUP });
   await afterWarmup?.();
@@ -342,7 +359,11 @@ async function queuedToSentSplit(pool: Pool, queue: SmsQueue, since: Date): Prom
   );
   const jobs = await queue.getJobs(['completed'], 0, -1);
   const byMessage = new Map(jobs.map((j) => [j.data.messageId, j]));
-  const legs: Record<string, number[]> = { 'API (COMMIT, enqueue)': [], 'queue wait': [], 'worker (claim, send, mark sent)': [] };
+  const legs: Record<string, number[]> = {
+    'API (COMMIT, enqueue)': [],
+    'queue wait': [],
+    'worker (claim, send, mark sent)': [],
+  };
   for (const row of rows) {
     const job = byMessage.get(row.id);
     if (!job?.processedOn) continue;
@@ -592,7 +613,12 @@ async function main(): Promise<void> {
     });
   }
   for (const m of memory.filter((x) => x.name !== 'baseline server')) {
-    targets.push({ what: `peak RSS, ${m.name}`, goal: '≤ 200 MB', measured: `${Math.round(m.peakMb)} MB`, met: m.peakMb <= 200 });
+    targets.push({
+      what: `peak RSS, ${m.name}`,
+      goal: '≤ 200 MB',
+      measured: `${Math.round(m.peakMb)} MB`,
+      met: m.peakMb <= 200,
+    });
   }
 
   const errors = rows.reduce((sum, r) => sum + r.errors, 0);
@@ -614,10 +640,19 @@ async function main(): Promise<void> {
       'backlog rows: p50/p99 are the time from the release of the backlog to `sent` (sms_messages.sent_time)',
       'errors: connection errors, timeouts and any unexpected answer (GET/PUT: not 200; verify: not 400 ' +
         'INVALID_CODE); worker rows: messages not `sent`',
-      ...(profile ? [`CPU profiles: bench/tmp/profiles/${runId}-*/ (the largest file of each folder is the main thread)`] : []),
+      ...(profile
+        ? [`CPU profiles: bench/tmp/profiles/${runId}-*/ (the largest file of each folder is the main thread)`]
+        : []),
     ],
     rows,
     memory,
+    details: pacedSplit.length
+      ? [
+          `Queued → sent at a steady ${PACED_RATE}/s, by leg (p50 / p99): ` +
+            pacedSplit.map((p) => `${p.what} ${p.p50} / ${p.p99} ms`).join('; ') +
+            '.',
+        ]
+      : [],
     targets,
     notes: errors ? [`**${errors} errors in this run** — the figures are not valid.`] : [],
   };
@@ -632,6 +667,7 @@ async function main(): Promise<void> {
   console.log('');
   console.log(cpuTableLines(rows).join('\n'));
   console.log(`\nPeak RSS: ${memory.map((m) => `${m.name} ${Math.round(m.peakMb)} MB`).join(', ')}`);
+  for (const line of report.details) console.log(line);
   console.log('');
   for (const t of targets) console.log(`  ${t.met ? 'met   ' : 'MISSED'}  ${t.what}: ${t.measured} (goal ${t.goal})`);
   console.log(
@@ -651,4 +687,3 @@ try {
   await cleanup(true);
   process.exitCode = 1;
 }
-

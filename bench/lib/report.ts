@@ -32,6 +32,8 @@ export interface Report {
   settings: string[];
   rows: Row[];
   memory: { name: string; peakMb: number }[];
+  /** Lines printed under the tables. */
+  details: string[];
   targets: Target[];
   notes: string[];
 }
@@ -42,10 +44,7 @@ const fmt = (n: number | null, digits = 0) =>
   n === null ? '—' : n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 export function tableLines(rows: Row[]): string[] {
-  const lines = [
-    '| scenario | rate | p50 ms | p99 ms | errors | ratio |',
-    '|---|--:|--:|--:|--:|--:|',
-  ];
+  const lines = ['| scenario | rate | p50 ms | p99 ms | errors | ratio |', '|---|--:|--:|--:|--:|--:|'];
   for (const r of rows) {
     const ratio = r.ratio === null ? '—' : `${fmt(r.ratio * 100, 1)} % of ${r.ratioTo}`;
     lines.push(
@@ -99,6 +98,7 @@ export function renderMarkdown(report: Report): string {
     '',
     '**Peak RSS:** ' + report.memory.map((m) => `${m.name} ${fmt(m.peakMb)} MB`).join(', ') + '.',
     '',
+    ...report.details.flatMap((d) => [d, '']),
     '## Targets (issue 6)',
     '',
     '| target | goal | measured | met |',

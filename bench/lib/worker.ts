@@ -71,7 +71,10 @@ export async function drainBacklog(
       like,
     ]);
     const jobs = await queue.getJobCounts();
-    throw new Error(`${(err as Error).message}; rows ${JSON.stringify(rows, (_, v) => (typeof v === 'bigint' ? Number(v) : v))}; jobs ${JSON.stringify(jobs)}; paused ${await queue.isPaused()}`, { cause: err });
+    throw new Error(
+      `${(err as Error).message}; rows ${JSON.stringify(rows, (_, v) => (typeof v === 'bigint' ? Number(v) : v))}; jobs ${JSON.stringify(jobs)}; paused ${await queue.isPaused()}`,
+      { cause: err },
+    );
   }
   const rows = await pool.query<{ sent: Date | null; status: string }[]>(
     'SELECT sent_time AS sent, status FROM sms_messages WHERE id LIKE ?',

@@ -139,7 +139,11 @@ export class SmsSettingsService {
     // transaction and enqueue would make a pending phone measurably slower
     // than an unknown one, and timing would reveal which phones are pending.
     this.inBackground(async () => {
-      const { messageId } = await this.storeCodeAndMessage(pending.user_id, phone, generateCode(this.config.CODE_LENGTH));
+      const { messageId } = await this.storeCodeAndMessage(
+        pending.user_id,
+        phone,
+        generateCode(this.config.CODE_LENGTH),
+      );
       await this.enqueue(messageId);
     });
   }
