@@ -231,11 +231,7 @@ async function machineFacts(pool: Pool, redis: Redis): Promise<string[]> {
       `@prisma/adapter-mariadb ${versionOf('@prisma/adapter-mariadb', 'packages/db')}, mariadb ${versionOf('mariadb', 'packages/db')}, ` +
       `bullmq ${versionOf('bullmq', 'apps/worker')}, ioredis ${versionOf('ioredis', 'apps/worker')}, autocannon ${versionOf('autocannon', '.')}`,
     'API, worker, MariaDB, Redis and the load generator (autocannon, in the bench process) share the machine; ' +
-      `load average when the run started: ${os
-        .loadavg()
-        .map((l) => l.toFixed(2))
-        .join(', ')} ` +
-      '(anything above ~0.5 means something else was running and the figures are pessimistic).',
+      'the CPU table says how much of it other processes took during each row (well above 0: the figures are pessimistic).',
   ];
 }
 

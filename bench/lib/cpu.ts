@@ -29,19 +29,35 @@ export function findProcess(...names: string[]): number | null {
   return null;
 }
 
+/** Busy CPU ticks of the whole machine (every core, everything but idle and I/O wait). */
+function machineTicks(): number {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = fields;
+  return user + nice + system + irq + softirq + steal;
+}
+
 export type Watched = Record<string, number | null | undefined>;
 
-/** Starts counting; the returned function gives each process's cores used since (CPU seconds / wall seconds). */
+/**
+ * Starts counting; the returned function gives each process's cores used since
+ * (CPU seconds / wall seconds), and under `other` what the rest of the machine
+ * used meanwhile: anything well above zero there means the figures were taken
+ * on a machine that was busy with something else.
+ */
 export function cpuMeter(watched: () => Watched): () => Record<string, number> {
   const start = Date.now();
+  const machineBefore = machineTicks();
   const before = Object.fromEntries(Object.entries(watched()).map(([k, pid]) => [k, pid ? cpuTicks(pid) : 0]));
   return () => {
     const seconds = (Date.now() - start) / 1000;
     const out: Record<string, number> = {};
+    let ours = 0;
     for (const [name, pid] of Object.entries(watched())) {
       if (!pid) continue;
       out[name] = (cpuTicks(pid) - (before[name] ?? 0)) / TICKS_PER_SECOND / seconds;
+      ours += out[name];
     }
+    out.other = Math.max(0, (machineTicks() - machineBefore) / TICKS_PER_SECOND / seconds - ours);
     return out;
   };
 }

@@ -54,21 +54,25 @@ export function tableLines(rows: Row[]): string[] {
   return lines;
 }
 
-const CPU_COLUMNS = ['api', 'baseline', 'worker', 'raw', 'mariadb', 'redis', 'bench'];
+const CPU_COLUMNS = ['api', 'baseline', 'worker', 'raw', 'mariadb', 'redis', 'bench', 'other'];
 
 /** The cores the system under test used: everything but the load generator. */
 export const serviceCores = (cpu: Record<string, number>) =>
-  Object.entries(cpu).reduce((sum, [k, v]) => (k === 'bench' ? sum : sum + v), 0);
+  Object.entries(cpu).reduce((sum, [k, v]) => (k === 'bench' || k === 'other' ? sum : sum + v), 0);
 
 /** Who used the two cores during each row. */
 export function cpuTableLines(rows: Row[]): string[] {
   const cols = CPU_COLUMNS.filter((c) => rows.some((r) => (r.cpu[c] ?? 0) >= 0.005));
-  const names: Record<string, string> = { bench: 'load generator', raw: 'bare BullMQ' };
+  const names: Record<string, string> = {
+    bench: 'load generator',
+    raw: 'bare BullMQ',
+    other: 'other processes (not ours)',
+  };
   return [
-    `| scenario | ${cols.map((c) => names[c] ?? c).join(' | ')} | total | CPU ms per request (service + DB + Redis) |`,
+    `| scenario | ${cols.map((c) => names[c] ?? c).join(' | ')} | total (ours) | CPU ms per request (service + DB + Redis) |`,
     `|---|${cols.map(() => '--:').join('|')}|--:|--:|`,
     ...rows.map((r) => {
-      const total = cols.reduce((sum, c) => sum + (r.cpu[c] ?? 0), 0);
+      const total = cols.reduce((sum, c) => (c === 'other' ? sum : sum + (r.cpu[c] ?? 0)), 0);
       return (
         `| ${r.name} | ${cols.map((c) => (r.cpu[c] ? r.cpu[c].toFixed(2) : '—')).join(' | ')} | ${total.toFixed(2)} | ` +
         `${r.rate > 0 ? ((serviceCores(r.cpu) / r.rate) * 1000).toFixed(2) : '—'} |`

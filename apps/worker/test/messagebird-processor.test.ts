@@ -90,9 +90,10 @@ t.test('201 with an id: sent, provider id stored, text redacted, one attempt', a
     },
     'MessageBird got the text, the MSISDN and our id as reference',
   );
+  // The row turns `sent` a moment before the processor counts it: wait for the job's end.
+  t.equal(await w.waitForJob(message.id, 'completed'), 'completed');
   t.equal(await metricValue(w.app, 'sms_messages_sent_total'), 1);
   t.equal(await metricValue(w.app, 'sms_queued_to_sent_seconds_count'), 1);
-  t.equal(await w.waitForJob(message.id, 'completed'), 'completed');
 });
 
 t.test('201 without an id, then 201 with totalSentCount 0: neither is success; the third try is', async (t) => {
@@ -171,6 +172,7 @@ t.test(
 
     const row = await w.waitRow(message.id, (r) => r.status === 'sent', 'sent after the pause');
     t.equal(row.attempts, 1);
+    t.equal(await w.waitForJob(message.id, 'completed'), 'completed', 'the job ends after the row is sent');
     t.ok(sent[1]!.at - sent[0]!.at >= 1400, `no request during the pause (${sent[1]!.at - sent[0]!.at} ms)`);
     const job = await w.app.queue.getJob(jobIdFor(message.id));
     t.equal(job?.attemptsStarted, 2, 'the job ran twice');
