@@ -35,7 +35,7 @@ interface ClaimRow {
  *
  * Plain SQL on Prisma's pool (packages/db sqlOf), not Prisma's model API:
  * this is the hot path of every SMS, and Prisma's query building cost the
- * worker about twice the CPU per message (docs/bench.md). update_time is set
+ * worker about twice the CPU per message (README.md, "Benchmarks"). update_time is set
  * explicitly, as Prisma's @updatedAt set it.
  */
 export class Messages {

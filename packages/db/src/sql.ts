@@ -6,7 +6,7 @@ export type Statement = readonly [sql: string, values: readonly unknown[]];
 /**
  * Hand-written SQL for the hot request paths, on the same pool as Prisma.
  *
- * Measured here (docs/bench.md): a Prisma `$queryRaw` costs the API process
+ * Measured here (README.md, "Benchmarks"): a Prisma `$queryRaw` costs the API process
  * ~65 µs of CPU, the driver's own `query` ~40 µs, and a model query with a
  * relation is one round trip per table. Everything else stays with Prisma.
  *

@@ -13,7 +13,7 @@ export default fp(
   async (fastify) => {
     const { config, prisma, redis } = fastify;
     // The hot paths (session check, settings read, code store, verify) run as
-    // plain SQL on Prisma's pool: see docs/bench.md.
+    // plain SQL on Prisma's pool: see README.md, "Benchmarks".
     const sql = sqlOf(prisma);
     fastify.decorate('accounts', new AccountsService(prisma, config.SESSION_TTL_SECONDS, sql));
     const limiter = new SendLimiter(redis, prisma, config, (err) =>
