@@ -3,7 +3,6 @@
 // their peak RSS read from /proc before they stop.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { openSync, closeSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,14 +23,7 @@ export interface Proc {
 
 const live = new Set<Proc>();
 
-/** A port nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+export { freePort } from '@sms/testing';
 
 function readStatusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   try {

@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { waitFor, type Teardown } from '@sms/testing';
+import { privateRedisArgs, waitFor, type Teardown } from '@sms/testing';
 import { freePort } from '../../apps/worker/test/processes';
 
 export interface Server {
@@ -47,18 +47,7 @@ export async function privateRedis(t: Teardown): Promise<Server> {
   // the teardowns registered later (dropping the database) have run.
   t.teardown(() => stopSpawned(current, 'SIGKILL'));
   const start = async () => {
-    const s = spawnServer('redis-server', [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--maxmemory-policy',
-      'noeviction',
-    ]);
+    const s = spawnServer('redis-server', privateRedisArgs(port));
     current = s;
     await waitFor(
       () => {

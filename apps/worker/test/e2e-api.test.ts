@@ -3,7 +3,7 @@
 // same with Redis gone during the PUT: the outbox sweeper delivers, once.
 import { spawn } from 'node:child_process';
 import { createPrismaClient } from '@sms/db';
-import { createTestConfig, waitFor, type Teardown } from '@sms/testing';
+import { createTestConfig, privateRedisArgs, waitFor, type Teardown } from '@sms/testing';
 import t from 'tap';
 import { baseEnv, freePort, smsLines, startApi, startNode, startWorker, WORKER_ENTRY, type Proc } from './processes';
 
@@ -74,22 +74,7 @@ t.test('PUT a phone, read the code from the worker log, verify it, GET shows ver
 
 /** A redis-server of this test's own, which the test can stop and start again on the same port. */
 async function privateRedis(t: Teardown, port: number) {
-  const child = spawn(
-    'redis-server',
-    [
-      '--port',
-      String(port),
-      '--bind',
-      '127.0.0.1',
-      '--save',
-      '',
-      '--appendonly',
-      'no',
-      '--maxmemory-policy',
-      'noeviction',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child = spawn('redis-server', privateRedisArgs(port), { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
   const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -1,10 +1,9 @@
 // Starting the real API and worker processes (node --import tsx …) for the
 // end-to-end tests, with an explicit environment, their JSON log lines parsed.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '@sms/config';
-import { waitFor, type Teardown } from '@sms/testing';
+import { freePort, waitFor, type Teardown } from '@sms/testing';
 import type { LogLine } from './helpers';
 
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -22,14 +21,7 @@ export interface Proc {
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-/** A port nothing listens on right now. */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+export { freePort };
 
 /** The variables both processes need to share one database, Redis and queue. */
 export function baseEnv(config: Config): Record<string, string> {

@@ -2,6 +2,7 @@
 // prefix of each test file's own, so files run in parallel against the real
 // MariaDB and Redis, and everything is removed when the file ends.
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { loadConfig, type Config } from '@sms/config';
 import { migrate, parseDatabaseUrl } from '@sms/db';
 import { Redis } from 'ioredis';
@@ -83,3 +84,26 @@ export async function waitFor<T>(check: () => Promise<T> | T, timeoutMs = 10_000
     await new Promise((r) => setTimeout(r, 25));
   }
 }
+
+/** A port nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** redis-server arguments for a private, throwaway Redis on `port` (as BullMQ needs it: noeviction). */
+export const privateRedisArgs = (port: number): string[] => [
+  '--port',
+  String(port),
+  '--bind',
+  '127.0.0.1',
+  '--save',
+  '',
+  '--appendonly',
+  'no',
+  '--maxmemory-policy',
+  'noeviction',
+];
