@@ -4,7 +4,7 @@ export { normalizePhone } from './phone';
 export { generateCode, hashCode, hashesMatch } from './codes';
 export { hashPassword, verifyPassword } from './passwords';
 export { isUniqueViolation } from './prisma-errors';
-export { AccountsService, toAccountView, type AccountView, type SessionView, type Caller } from './accounts';
+export { AccountsService, type AccountView, type SessionView, type Caller } from './accounts';
 export { SendLimiter, type LimitDecision, type SendLimiterConfig } from './send-limiter';
 export {
   SmsSettingsService,

@@ -4,5 +4,4 @@ export { migrate, MigrationError, MIGRATIONS_DIR, type MigrateOptions } from './
 export { parseDatabaseUrl, poolConfig } from './connection';
 export { Prisma } from './generated/client';
 export type { Account, Session, SmsSettings, SmsMessage } from './generated/client';
-export { SmsStatus } from './generated/enums';
 export { checkDatabase, checkDatabaseOrExit } from './check';

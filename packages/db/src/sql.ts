@@ -126,7 +126,7 @@ export function createSql(getPool: () => Promise<Pool>): Sql {
 const TRANSACTION_TRIES = 4;
 
 /** A deadlock (1213) or lock wait timeout (1205): the transaction was rolled back and may simply be run again. */
-export const isLockConflict = (err: unknown): boolean => {
+const isLockConflict = (err: unknown): boolean => {
   const errno = (err as { errno?: number }).errno;
   return errno === 1213 || errno === 1205;
 };

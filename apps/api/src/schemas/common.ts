@@ -1,6 +1,7 @@
 import { Type, type TSchema } from '@sinclair/typebox';
+import { ID_PATTERN } from '@sms/core';
 
-export const Id = Type.String({ pattern: '^[0-9a-f]{32}$', description: '32 lowercase hex characters' });
+export const Id = Type.String({ pattern: ID_PATTERN, description: '32 lowercase hex characters' });
 
 export const ErrorBody = Type.Object(
   {
