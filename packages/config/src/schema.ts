@@ -1,68 +1,221 @@
 import { Type, type Static } from '@sinclair/typebox';
 
 /** A string enum as JSON Schema `enum`, so a bad value is reported with the allowed ones. */
-const OneOf = <const T extends string>(values: readonly T[], options: { default?: T } = {}) =>
+const OneOf = <const T extends string>(values: readonly T[], options: { default?: T; description?: string } = {}) =>
   Type.Unsafe<T>({ type: 'string', enum: values, ...options });
 
 /**
  * Every environment variable the service reads, with its default and its rule.
- * API.md's "Configuration" table is the contract; the README repeats it.
+ * docs/configuration.md is generated from this schema (`pnpm docs:config`);
+ * each `description` is that document's text for the variable.
  */
 export const ConfigSchema = Type.Object({
-  NODE_ENV: OneOf(['development', 'test', 'production'], { default: 'development' }),
-  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080 }),
-  HOST: Type.String({ minLength: 1, default: '0.0.0.0' }),
+  NODE_ENV: OneOf(['development', 'test', 'production'], {
+    default: 'development',
+    description: '`production` requires `APP_SECRET` and refuses `EXPOSE_VERIFICATION_CODE=true`.',
+  }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'Port the API listens on.' }),
+  HOST: Type.String({
+    minLength: 1,
+    default: '0.0.0.0',
+    description: 'Address the API and the worker’s metrics port listen on.',
+  }),
   DATABASE_URL: Type.String({
     pattern: '^(mysql|mariadb)://',
     default: 'mysql://root@127.0.0.1:3306/sms_settings',
+    description: 'MySQL 8 / MariaDB 10.6+ database; it is created if missing.',
   }),
-  DATABASE_POOL_SIZE: Type.Integer({ minimum: 1, maximum: 500, default: 20 }),
-  REDIS_URL: Type.String({ pattern: '^rediss?://', default: 'redis://127.0.0.1:6379' }),
-  QUEUE_PREFIX: Type.String({ pattern: '^[A-Za-z0-9_{}-]{1,64}$', default: 'sms' }),
-  APP_SECRET: Type.Optional(Type.String({ minLength: 32 })),
-  SMS_TRANSPORT: Type.Optional(OneOf(['messagebird', 'log'])),
-  MESSAGEBIRD_ACCESS_KEY: Type.Optional(Type.String({ minLength: 1 })),
-  // MessageBird accepts a phone number or up to 11 alphanumeric characters.
+  DATABASE_POOL_SIZE: Type.Integer({
+    minimum: 1,
+    maximum: 500,
+    default: 20,
+    description: 'Database connections per process (API or worker).',
+  }),
+  REDIS_URL: Type.String({
+    pattern: '^rediss?://',
+    default: 'redis://127.0.0.1:6379',
+    description: 'Redis for the queue and the rate limits; it must run with `maxmemory-policy noeviction`.',
+  }),
+  QUEUE_PREFIX: Type.String({
+    pattern: '^[A-Za-z0-9_{}-]{1,64}$',
+    default: 'sms',
+    description: 'Key prefix in Redis, so several deployments can share one Redis.',
+  }),
+  APP_SECRET: Type.Optional(
+    Type.String({
+      minLength: 32,
+      description:
+        'Key for the verification codes’ hashes; every API instance must share it. ' +
+        'Required when `NODE_ENV=production`; otherwise a fixed development value is used, with a warning at start.',
+    }),
+  ),
+  SMS_TRANSPORT: Type.Optional(
+    OneOf(['messagebird', 'log'], {
+      description:
+        '`messagebird` sends; `log` writes each SMS as one JSON line with `to` and `body` on the worker’s output. ' +
+        'Unset: `messagebird` when `MESSAGEBIRD_ACCESS_KEY` is set, else `log`.',
+    }),
+  ),
+  MESSAGEBIRD_ACCESS_KEY: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description: 'MessageBird (classic) access key; required when `SMS_TRANSPORT=messagebird`.',
+    }),
+  ),
   MESSAGEBIRD_ORIGINATOR: Type.String({
     pattern: '^([A-Za-z0-9 ]{1,11}|\\+?[0-9]{1,17})$',
     default: 'Verify',
+    description: 'Sender shown on the phone: up to 11 alphanumeric characters, or a phone number.',
   }),
-  MESSAGEBIRD_TIMEOUT_MS: Type.Integer({ minimum: 100, maximum: 60000, default: 5000 }),
+  MESSAGEBIRD_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    maximum: 60000,
+    default: 5000,
+    description: 'Socket idle timeout of a MessageBird request.',
+  }),
   SMS_TEMPLATE: Type.String({
     pattern: '\\{code\\}',
     maxLength: 600,
     default: 'Your verification code is {code}',
+    description: 'Text of the SMS; `{code}` is replaced by the code.',
   }),
-  CODE_LENGTH: Type.Integer({ minimum: 4, maximum: 10, default: 6 }),
-  CODE_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 86400, default: 600 }),
-  CODE_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 100, default: 5 }),
-  SMS_RESEND_COOLDOWN_SECONDS: Type.Integer({ minimum: 0, maximum: 86400, default: 60 }),
-  SMS_MAX_PER_PHONE_PER_HOUR: Type.Integer({ minimum: 1, maximum: 1000000, default: 5 }),
-  IP_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 10000000, default: 30 }),
-  SMS_ALLOWED_COUNTRIES: Type.String({ pattern: '^([A-Za-z]{2}(\\s*,\\s*[A-Za-z]{2})*)?$', default: '' }),
-  ADMIN_LOGIN: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._@+-]{3,64}$' })),
-  ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8, maxLength: 128 })),
-  SESSION_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 31536000, default: 86400 }),
-  BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, maximum: 1048576, default: 16384 }),
-  TRUST_PROXY: Type.Boolean({ default: false }),
-  WORKER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 1000, default: 50 }),
-  WORKER_METRICS_PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 9100 }),
-  SMS_MAX_ATTEMPTS: Type.Integer({ minimum: 1, maximum: 50, default: 8 }),
-  SMS_BACKOFF_MS: Type.Integer({ minimum: 10, maximum: 3600000, default: 2000 }),
-  // Worker: SMS sends per second across all workers (BullMQ's limiter is global per queue).
-  SMS_SEND_RATE_PER_SECOND: Type.Integer({ minimum: 1, maximum: 100000, default: 100 }),
-  // Worker: wait after a 429 that names no Retry-After; no attempt is used up.
-  SMS_RATE_LIMIT_MS: Type.Integer({ minimum: 10, maximum: 600000, default: 1000 }),
-  // Worker: how long all sending pauses after a bad key or an empty balance.
-  SMS_OPERATOR_PAUSE_MS: Type.Integer({ minimum: 100, maximum: 86400000, default: 300000 }),
-  // Worker: how long a worker owns a `sending` row; keep it well above MESSAGEBIRD_TIMEOUT_MS.
-  SMS_LEASE_MS: Type.Integer({ minimum: 500, maximum: 3600000, default: 60000 }),
-  // Worker: BullMQ job lock; a killed worker's jobs are taken over after about this long.
-  WORKER_LOCK_MS: Type.Integer({ minimum: 500, maximum: 600000, default: 30000 }),
-  OUTBOX_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 50, maximum: 600000, default: 2000 }),
-  OUTBOX_SWEEP_AGE_MS: Type.Integer({ minimum: 0, maximum: 3600000, default: 5000 }),
-  EXPOSE_VERIFICATION_CODE: Type.Boolean({ default: false }),
-  LOG_LEVEL: OneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
+  CODE_LENGTH: Type.Integer({ minimum: 4, maximum: 10, default: 6, description: 'Digits in a verification code.' }),
+  CODE_TTL_SECONDS: Type.Integer({
+    minimum: 1,
+    maximum: 86400,
+    default: 600,
+    description: 'How long a code stays valid.',
+  }),
+  CODE_MAX_ATTEMPTS: Type.Integer({
+    minimum: 1,
+    maximum: 100,
+    default: 5,
+    description: 'Verify attempts per code; then the code is dead, even for the right value.',
+  }),
+  SMS_RESEND_COOLDOWN_SECONDS: Type.Integer({
+    minimum: 0,
+    maximum: 86400,
+    default: 60,
+    description: 'Per phone: at most one SMS in this many seconds (PUT and resend alike).',
+  }),
+  SMS_MAX_PER_PHONE_PER_HOUR: Type.Integer({
+    minimum: 1,
+    maximum: 1000000,
+    default: 5,
+    description: 'Per phone: at most this many SMS per hour (PUT and resend alike).',
+  }),
+  IP_RATE_LIMIT_PER_MINUTE: Type.Integer({
+    minimum: 1,
+    maximum: 10000000,
+    default: 30,
+    description:
+      'Requests per minute per client IP on each unauthenticated endpoint (signup, signin, resend, verify, the dashboard login).',
+  }),
+  SMS_ALLOWED_COUNTRIES: Type.String({
+    pattern: '^([A-Za-z]{2}(\\s*,\\s*[A-Za-z]{2})*)?$',
+    default: '',
+    description:
+      'Comma-separated ISO 3166 alpha-2 codes (`UA,PL,DE`); phones elsewhere get `COUNTRY_NOT_ALLOWED`. Empty: all countries.',
+  }),
+  ADMIN_LOGIN: Type.Optional(
+    Type.String({
+      pattern: '^[A-Za-z0-9._@+-]{3,64}$',
+      description: 'Bootstrap admin, with `ADMIN_PASSWORD`: created at start if missing, never overwritten.',
+    }),
+  ),
+  ADMIN_PASSWORD: Type.Optional(
+    Type.String({ minLength: 8, maxLength: 128, description: 'Password of the bootstrap admin (`ADMIN_LOGIN`).' }),
+  ),
+  SESSION_TTL_SECONDS: Type.Integer({
+    minimum: 60,
+    maximum: 31536000,
+    default: 86400,
+    description: 'Idle time after which a session dies (the expiry slides on use).',
+  }),
+  BODY_LIMIT_BYTES: Type.Integer({
+    minimum: 1024,
+    maximum: 1048576,
+    default: 16384,
+    description: 'Largest accepted request body; larger ones get 413 `PAYLOAD_TOO_LARGE`.',
+  }),
+  TRUST_PROXY: Type.Boolean({
+    default: false,
+    description: 'Take the client IP (and protocol) from `X-Forwarded-*` headers; set it behind a proxy.',
+  }),
+  WORKER_CONCURRENCY: Type.Integer({
+    minimum: 1,
+    maximum: 1000,
+    default: 50,
+    description: 'SMS jobs one worker process runs at once.',
+  }),
+  WORKER_METRICS_PORT: Type.Integer({
+    minimum: 0,
+    maximum: 65535,
+    default: 9100,
+    description: 'Port of the worker’s `/metrics` and `/health/live`; `0` picks a free port (logged at start).',
+  }),
+  SMS_MAX_ATTEMPTS: Type.Integer({
+    minimum: 1,
+    maximum: 50,
+    default: 8,
+    description: 'Send attempts per message before it is `failed`.',
+  }),
+  SMS_BACKOFF_MS: Type.Integer({
+    minimum: 10,
+    maximum: 3600000,
+    default: 2000,
+    description: 'First retry delay; it doubles each attempt and is cut by up to half at random (jitter).',
+  }),
+  SMS_SEND_RATE_PER_SECOND: Type.Integer({
+    minimum: 1,
+    maximum: 100000,
+    default: 100,
+    description: 'SMS sends per second across all workers (BullMQ’s limiter is global per queue).',
+  }),
+  SMS_RATE_LIMIT_MS: Type.Integer({
+    minimum: 10,
+    maximum: 600000,
+    default: 1000,
+    description: 'Wait after a 429 from MessageBird that names no `Retry-After`; no attempt is used up.',
+  }),
+  SMS_OPERATOR_PAUSE_MS: Type.Integer({
+    minimum: 100,
+    maximum: 86400000,
+    default: 300000,
+    description: 'How long all sending pauses after a bad key or an empty balance.',
+  }),
+  SMS_LEASE_MS: Type.Integer({
+    minimum: 500,
+    maximum: 3600000,
+    default: 60000,
+    description: 'How long a worker owns a `sending` row; keep it well above `MESSAGEBIRD_TIMEOUT_MS`.',
+  }),
+  WORKER_LOCK_MS: Type.Integer({
+    minimum: 500,
+    maximum: 600000,
+    default: 30000,
+    description: 'BullMQ job lock and stalled-job check; a killed worker’s jobs are taken over after about this long.',
+  }),
+  OUTBOX_SWEEP_INTERVAL_MS: Type.Integer({
+    minimum: 50,
+    maximum: 600000,
+    default: 2000,
+    description: 'How often each worker’s outbox sweeper runs.',
+  }),
+  OUTBOX_SWEEP_AGE_MS: Type.Integer({
+    minimum: 0,
+    maximum: 3600000,
+    default: 5000,
+    description: 'How overdue a `queued` row (or an expired lease) must be before the sweeper enqueues it again.',
+  }),
+  EXPOSE_VERIFICATION_CODE: Type.Boolean({
+    default: false,
+    description: 'Return the code as `ver_code` from PUT: for test environments only; refused in production.',
+  }),
+  LOG_LEVEL: OneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+    default: 'info',
+    description: 'pino log level of both processes.',
+  }),
 });
 
 export type Env = Static<typeof ConfigSchema>;
