@@ -113,9 +113,13 @@ export async function renderConfigDoc(): Promise<string> {
     if (!p.description) throw new Error(`${name} has no description in packages/config/src/schema.ts`);
     return `| ${[code(name), defaultOf(p), ruleOf(p), p.description].map(cell).join(' | ')} |`;
   });
-  const markdown = [HEADER, '| variable | default | allowed | meaning |', '| --- | --- | --- | --- |', ...rows, ''].join(
-    '\n',
-  );
+  const markdown = [
+    HEADER,
+    '| variable | default | allowed | meaning |',
+    '| --- | --- | --- | --- |',
+    ...rows,
+    '',
+  ].join('\n');
   const options = (await prettier.resolveConfig(CONFIG_DOC)) ?? {};
   return prettier.format(markdown, { ...options, parser: 'markdown' });
 }
