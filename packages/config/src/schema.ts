@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { LOGIN_PATTERN } from './formats';
 
 /** A string enum as JSON Schema `enum`, so a bad value is reported with the allowed ones. */
 const OneOf = <const T extends string>(values: readonly T[], options: { default?: T } = {}) =>
@@ -40,7 +41,7 @@ export const ConfigSchema = Type.Object({
   SMS_MAX_PER_PHONE_PER_HOUR: Type.Integer({ minimum: 1, maximum: 1000000, default: 5 }),
   IP_RATE_LIMIT_PER_MINUTE: Type.Integer({ minimum: 1, maximum: 10000000, default: 30 }),
   SMS_ALLOWED_COUNTRIES: Type.String({ pattern: '^([A-Za-z]{2}(\\s*,\\s*[A-Za-z]{2})*)?$', default: '' }),
-  ADMIN_LOGIN: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9._@+-]{3,64}$' })),
+  ADMIN_LOGIN: Type.Optional(Type.String({ pattern: LOGIN_PATTERN })),
   ADMIN_PASSWORD: Type.Optional(Type.String({ minLength: 8, maxLength: 128 })),
   SESSION_TTL_SECONDS: Type.Integer({ minimum: 60, maximum: 31536000, default: 86400 }),
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1024, maximum: 1048576, default: 16384 }),
