@@ -3,4 +3,4 @@ export { ConfigSchema, type Env } from './schema';
 export { loggerOptions } from './logger';
 export { ID_PATTERN, LOGIN_PATTERN } from './formats';
 export { withTimeout } from './timeout';
-export { outageLog, type OutageLog } from './outage';
+export { outageLog } from './outage';
