@@ -11,12 +11,12 @@ import errorsPlugin, { frameworkErrorOptions } from './plugins/errors';
 import metrics from './plugins/metrics';
 import prisma from './plugins/prisma';
 import queue from './plugins/queue';
-import queueDashboard from './plugins/queue-dashboard';
 import rateLimit from './plugins/rate-limit';
 import redis from './plugins/redis';
 import services from './plugins/services';
 import swagger from './plugins/swagger';
 import accounts from './routes/accounts/index';
+import admin from './routes/admin/index';
 import health from './routes/health/index';
 import smsSettings from './routes/sms-settings/index';
 import { Account } from './schemas/accounts';
@@ -25,7 +25,7 @@ import { SmsSettings, SmsSettingsUpdate } from './schemas/sms-settings';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-export function serverOptions(config: Config): FastifyServerOptions {
+function serverOptions(config: Config): FastifyServerOptions {
   return {
     logger: loggerOptions(config, 'api'),
     bodyLimit: config.BODY_LIMIT_BYTES,
@@ -72,7 +72,7 @@ const app: FastifyPluginAsync<{ config: Config }> = async (fastify, { config }) 
   await fastify.register(rateLimit);
 
   await fastify.register(health, { prefix: '/health' });
-  await fastify.register(queueDashboard);
+  await fastify.register(admin);
   await fastify.register(
     async (api) => {
       await api.register(accounts);

@@ -1,4 +1,5 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
+import { ErrorCode } from '@sms/core';
 import Fastify from 'fastify';
 import fp from 'fastify-plugin';
 import t from 'tap';
@@ -37,6 +38,7 @@ t.test('OpenAPI document', async (t) => {
     t.ok(put.responses[status], `PUT documents ${status}`);
   t.ok(put.requestBody, 'PUT documents its body');
   t.ok(doc.components.schemas.ErrorBody, 'the error body is a named schema');
+  t.same(doc.components.schemas.ErrorBody.properties.code.enum, Object.values(ErrorCode), 'every error code, listed');
 
   const ui = await server.inject({ method: 'GET', url: '/docs' });
   t.ok(ui.statusCode === 200 || ui.statusCode === 302, 'the UI is served');

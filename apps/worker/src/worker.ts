@@ -1,4 +1,4 @@
-import type { Config } from '@sms/config';
+import { outageLog, type Config } from '@sms/config';
 import { createPrismaClient, type PrismaClient } from '@sms/db';
 import {
   SMS_QUEUE,
@@ -44,14 +44,12 @@ export interface WorkerApp {
 
 function logRedisErrors(redis: Redis, logger: Logger, name: string): void {
   // ioredis reconnects by itself; log each outage once, not every retry.
-  let last = '';
+  const outage = outageLog();
   redis.on('error', (err: Error) => {
-    if (err.message !== last) logger.warn({ err: err.message, connection: name }, 'redis error');
-    last = err.message;
+    if (outage.failed(err)) logger.warn({ err: err.message, connection: name }, 'redis error');
   });
   redis.on('ready', () => {
-    if (last) logger.info({ connection: name }, 'redis connection restored');
-    last = '';
+    if (outage.recovered()) logger.info({ connection: name }, 'redis connection restored');
   });
 }
 

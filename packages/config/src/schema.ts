@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { LOGIN_PATTERN } from './formats';
 
 /** A string enum as JSON Schema `enum`, so a bad value is reported with the allowed ones. */
 const OneOf = <const T extends string>(values: readonly T[], options: { default?: T; description?: string } = {}) =>
@@ -119,7 +120,7 @@ export const ConfigSchema = Type.Object({
   }),
   ADMIN_LOGIN: Type.Optional(
     Type.String({
-      pattern: '^[A-Za-z0-9._@+-]{3,64}$',
+      pattern: LOGIN_PATTERN,
       description: 'Bootstrap admin, with `ADMIN_PASSWORD`: created at start if missing, never overwritten.',
     }),
   ),

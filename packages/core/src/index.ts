@@ -1,16 +1,5 @@
-export { AppError, errors } from './errors';
-export { newId, ID_PATTERN } from './ids';
-export { normalizePhone } from './phone';
-export { generateCode, hashCode, hashesMatch } from './codes';
-export { hashPassword, verifyPassword } from './passwords';
-export { isUniqueViolation } from './prisma-errors';
-export { AccountsService, type AccountView, type SessionView, type Caller } from './accounts';
-export { SendLimiter, type LimitDecision, type SendLimiterConfig } from './send-limiter';
-export {
-  SmsSettingsService,
-  type SettingsConfig,
-  type SettingsDeps,
-  type SettingsView,
-  type SettingsUpdateView,
-} from './settings';
+export { AppError, ErrorCode, errors } from './errors';
+export { AccountsService, type Caller } from './accounts';
+export { SendLimiter } from './send-limiter';
+export { SmsSettingsService } from './settings';
 export { redactBody } from './redact';

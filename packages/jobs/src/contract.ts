@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { ID_PATTERN, withTimeout } from '@sms/config';
 import { Queue, type DefaultJobOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 
@@ -7,7 +8,7 @@ export const SMS_QUEUE = 'sms' as const;
 export const SEND_SMS_JOB = 'send' as const;
 
 /** Job data holds the row id only: phones and texts stay in MySQL. */
-export const SendSmsPayload = Type.Object({ messageId: Type.String({ pattern: '^[0-9a-f]{32}$' }) });
+export const SendSmsPayload = Type.Object({ messageId: Type.String({ pattern: ID_PATTERN }) });
 export type SendSmsPayload = Static<typeof SendSmsPayload>;
 
 export type SmsQueue = Queue<SendSmsPayload, void, typeof SEND_SMS_JOB>;
@@ -52,10 +53,6 @@ const ENQUEUE_TIMEOUT_MS = 2000;
 export async function enqueueSms(queue: SmsQueue, messageIds: readonly string[], connection?: Redis): Promise<void> {
   if (messageIds.length === 0) return;
   if (connection && connection.status !== 'ready') throw new Error(`redis is not connected (${connection.status})`);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`enqueue timed out after ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS);
-  });
   const add = queue.addBulk(
     messageIds.map((messageId) => ({
       name: SEND_SMS_JOB,
@@ -63,10 +60,5 @@ export async function enqueueSms(queue: SmsQueue, messageIds: readonly string[],
       opts: { jobId: jobIdFor(messageId) },
     })),
   );
-  add.catch(() => {}); // its failure is reported through the race below
-  try {
-    await Promise.race([add, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+  await withTimeout(add, ENQUEUE_TIMEOUT_MS, 'enqueue');
 }

@@ -4,7 +4,7 @@ import type { FastifyRequest } from 'fastify';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** onRequest hook: 401 NOT_SIGNED unless x-session-id names a live session. */
+    /** onRequest hook: 401 NOT_SIGNED unless the request names a live session. */
     requireSession: (request: FastifyRequest) => Promise<void>;
     /** onRequest hook: as requireSession, then 403 FORBIDDEN for non-admins. */
     requireAdmin: (request: FastifyRequest) => Promise<void>;
@@ -14,13 +14,23 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * A session id for browsers, which cannot send x-session-id. Cookies are parsed
+ * only under /admin (the dashboard), so the API itself never accepts one.
+ */
+export const SESSION_COOKIE = 'sms_admin_session';
+
+function sessionIdOf(request: FastifyRequest): string | undefined {
+  const header = request.headers['x-session-id'];
+  return typeof header === 'string' ? header : request.cookies?.[SESSION_COOKIE];
+}
+
 export default fp(
   async (fastify) => {
     fastify.decorateRequest('caller', null as unknown as Caller);
 
     async function requireSession(request: FastifyRequest) {
-      const header = request.headers['x-session-id'];
-      const caller = await fastify.accounts.authenticate(typeof header === 'string' ? header : undefined);
+      const caller = await fastify.accounts.authenticate(sessionIdOf(request));
       if (!caller) throw errors.notSigned();
       request.caller = caller;
     }

@@ -1,72 +1,33 @@
 import { randomUUID } from 'node:crypto';
-import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
+import type { Static } from '@sinclair/typebox';
 import fp from 'fastify-plugin';
-import { AppError } from '@sms/core';
+import { AppError, ErrorCode, errors } from '@sms/core';
 import type { FastifyError, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
+import { isDatabaseUnavailable } from '../database-unavailable';
+import { writeRawJson } from '../http/raw-response';
+import type { ErrorBody } from '../schemas/common';
 
-interface ErrorBody {
-  code: string;
-  status: number;
-  message: string;
-  correlation_id: string;
-  details?: Record<string, unknown>;
-}
-
-// Codes that mean "the database (or the way to it) is down", wherever they sit
-// in the chain Prisma, its adapter and the mariadb driver wrap around them.
-const UNAVAILABLE_CODES = new Set([
-  'P1001',
-  'P1002',
-  'P1017',
-  'P2024',
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ER_GET_CONNECTION_TIMEOUT',
-  'ER_CONNECTION_TIMEOUT',
-  'ER_SOCKET_UNEXPECTED_CLOSE',
-  'ER_CONNECTION_ALREADY_CLOSED',
-  'ER_CLOSING_POOL',
-  'ER_POOL_ALREADY_CLOSED',
-  // Lock conflicts that outlived the transaction retries: transient, so "try again".
-  'ER_LOCK_DEADLOCK',
-  'ER_LOCK_WAIT_TIMEOUT',
-]);
-const UNAVAILABLE_TEXT =
-  /pool timeout|ECONNREFUSED|Connection refused|connect ETIMEDOUT|socket has unexpectedly been closed|Can't reach database|Unable to start a transaction in the given time/i;
-
-export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
-  if (!err || typeof err !== 'object' || depth > 6) return false;
-  const e = err as { code?: unknown; name?: string; message?: string; cause?: unknown; meta?: unknown };
-  if (typeof e.code === 'string' && UNAVAILABLE_CODES.has(e.code)) return true;
-  if (e.name === 'PrismaClientInitializationError') return true;
-  if (typeof e.message === 'string' && UNAVAILABLE_TEXT.test(e.message)) return true;
-  const meta = e.meta as { driverAdapterError?: unknown } | undefined;
-  return isDatabaseUnavailable(e.cause, depth + 1) || isDatabaseUnavailable(meta?.driverAdapterError, depth + 1);
-}
-
-const FASTIFY_CODES: Record<string, [number, string]> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'PAYLOAD_TOO_LARGE'],
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'UNSUPPORTED_MEDIA_TYPE'],
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, 'INVALID_REQUEST'],
-  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'INVALID_REQUEST'],
-  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'INVALID_REQUEST'],
+const FASTIFY_CODES: Record<string, [number, ErrorCode]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, ErrorCode.PAYLOAD_TOO_LARGE],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, ErrorCode.UNSUPPORTED_MEDIA_TYPE],
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, ErrorCode.INVALID_REQUEST],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, ErrorCode.INVALID_REQUEST],
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, ErrorCode.INVALID_REQUEST],
   // The router's: a malformed %-escape, or a path parameter too long to be an id.
-  FST_ERR_BAD_URL: [400, 'INVALID_REQUEST'],
-  FST_ERR_MAX_PARAM_LENGTH: [400, 'INVALID_REQUEST'],
+  FST_ERR_BAD_URL: [400, ErrorCode.INVALID_REQUEST],
+  FST_ERR_MAX_PARAM_LENGTH: [400, ErrorCode.INVALID_REQUEST],
 };
 
-const CODE_FOR_STATUS: Record<number, string> = {
-  400: 'INVALID_REQUEST',
-  401: 'NOT_SIGNED',
-  403: 'FORBIDDEN',
-  404: 'NOT_FOUND',
-  405: 'INVALID_REQUEST',
-  413: 'PAYLOAD_TOO_LARGE',
-  415: 'UNSUPPORTED_MEDIA_TYPE',
-  429: 'TOO_MANY_REQUESTS',
+const CODE_FOR_STATUS: Record<number, ErrorCode> = {
+  400: ErrorCode.INVALID_REQUEST,
+  401: ErrorCode.NOT_SIGNED,
+  403: ErrorCode.FORBIDDEN,
+  404: ErrorCode.NOT_FOUND,
+  405: ErrorCode.INVALID_REQUEST,
+  413: ErrorCode.PAYLOAD_TOO_LARGE,
+  415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+  429: ErrorCode.TOO_MANY_REQUESTS,
 };
 
 function validationDetails(err: FastifyError): Record<string, unknown> {
@@ -77,58 +38,47 @@ function validationDetails(err: FastifyError): Record<string, unknown> {
   return { part: err.validationContext, ...(field ? { field } : {}) };
 }
 
-/** Maps any error to API.md's body. 5xx never carry internals. */
-export function toErrorBody(err: unknown, correlationId: string): ErrorBody & { retryAfter?: number } {
-  const base = { correlation_id: correlationId };
-  if (err instanceof AppError) {
-    return {
-      code: err.code,
-      status: err.status,
-      message: err.message,
-      ...base,
-      ...(err.details ? { details: err.details } : {}),
-      ...(err.retryAfter ? { retryAfter: err.retryAfter } : {}),
-    };
-  }
+/** Any error as a domain error. 5xx never carry internals. */
+function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
   const fe = err as FastifyError;
   if (fe?.validation) {
-    return {
-      code: 'INVALID_REQUEST',
-      status: 400,
-      message: `invalid ${fe.validationContext ?? 'request'}: ${fe.message}`,
-      ...base,
-      details: validationDetails(fe),
-    };
+    return errors.invalidRequest(`invalid ${fe.validationContext ?? 'request'}: ${fe.message}`, validationDetails(fe));
   }
   const known = fe?.code ? FASTIFY_CODES[fe.code] : undefined;
-  if (known) return { code: known[1], status: known[0], message: fe.message, ...base };
-  if (isDatabaseUnavailable(err)) {
-    return { code: 'UNAVAILABLE', status: 503, message: 'the database is unavailable; try again shortly', ...base };
-  }
+  if (known) return new AppError(known[0], known[1], fe.message);
+  if (isDatabaseUnavailable(err)) return errors.unavailable();
   const status = typeof fe?.statusCode === 'number' ? fe.statusCode : 500;
   if (status >= 400 && status < 500) {
     // Fastify's own 4xx (bad JSON, prototype poisoning, bad URL…): its message is safe to show.
-    return { code: CODE_FOR_STATUS[status] ?? 'INVALID_REQUEST', status, message: fe.message, ...base };
+    return new AppError(status, CODE_FOR_STATUS[status] ?? ErrorCode.INVALID_REQUEST, fe.message);
   }
-  return { code: 'INTERNAL', status: 500, message: 'internal error', ...base };
+  return new AppError(500, ErrorCode.INTERNAL, 'internal error');
 }
 
-/** Answers `err` with API.md's error body (for places outside the app's error handler). */
+/** Answers `err` with the API's error body (also for places outside the app's error handler). */
 export function sendError(reply: FastifyReply, request: FastifyRequest, err: unknown) {
-  const { retryAfter, ...body } = toErrorBody(err, request.id);
-  if (body.status >= 500) request.log.error({ err }, 'request failed');
-  else request.log.info({ code: body.code, status: body.status }, 'request rejected');
+  const { status, code, message, details, retryAfter } = toAppError(err);
+  const body: Static<typeof ErrorBody> = {
+    code,
+    status,
+    message,
+    correlation_id: request.id,
+    ...(details ? { details } : {}),
+  };
+  if (status >= 500) request.log.error({ err }, 'request failed');
+  else request.log.info({ code, status }, 'request rejected');
   if (retryAfter) reply.header('retry-after', String(retryAfter));
   // Also set by the app's onRequest hook, which the router's own errors never reach.
   reply.header('x-request-id', request.id);
-  return reply.status(body.status).send(body);
+  return reply.status(status).send(body);
 }
 
 /**
  * Where Fastify answers by itself, outside the error handler: the router's
  * errors (bad %-escape, over-long parameter) and what Node's HTTP parser
  * rejects before there is a request (oversized headers, broken HTTP). Both
- * get API.md's error body too.
+ * get the API's error body too.
  */
 export const frameworkErrorOptions = {
   frameworkErrors: (err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
@@ -138,19 +88,10 @@ export const frameworkErrorOptions = {
     if (err.code === 'ECONNRESET' || socket.destroyed) return;
     const status = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
     const id = randomUUID();
-    const body = JSON.stringify({
-      code: 'INVALID_REQUEST',
-      status,
-      message:
-        status === 431 ? 'request headers too large' : status === 408 ? 'request timeout' : 'malformed HTTP request',
-      correlation_id: id,
-    });
-    if (socket.writable) {
-      socket.write(
-        `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-          `Content-Length: ${Buffer.byteLength(body)}\r\nx-request-id: ${id}\r\nConnection: close\r\n\r\n${body}`,
-      );
-    }
+    const message =
+      status === 431 ? 'request headers too large' : status === 408 ? 'request timeout' : 'malformed HTTP request';
+    const body: Static<typeof ErrorBody> = { code: ErrorCode.INVALID_REQUEST, status, message, correlation_id: id };
+    writeRawJson(socket, status, body, { 'x-request-id': id });
     socket.destroy(err);
   },
 } satisfies Partial<FastifyServerOptions>;
@@ -162,7 +103,7 @@ export default fp(
       sendError(
         reply,
         request,
-        new AppError(404, 'NOT_FOUND', `no route ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)}`),
+        errors.notFound(`no route ${request.method} ${(request.url.split('?')[0] ?? '').slice(0, 200)}`),
       ),
     );
   },

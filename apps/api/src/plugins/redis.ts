@@ -1,4 +1,5 @@
 import fp from 'fastify-plugin';
+import { outageLog, withTimeout } from '@sms/config';
 import { createProducerRedis } from '@sms/jobs';
 import type { Redis } from 'ioredis';
 
@@ -15,26 +16,17 @@ export default fp(
   async (fastify) => {
     const redis = createProducerRedis(fastify.config.REDIS_URL);
     // ioredis reconnects by itself; log each outage once per error kind, not per retry.
-    let lastError = '';
+    const outage = outageLog();
     redis.on('error', (err: Error) => {
-      if (err.message !== lastError) fastify.log.warn({ err: err.message }, 'redis error');
-      lastError = err.message;
+      if (outage.failed(err)) fastify.log.warn({ err: err.message }, 'redis error');
     });
-    redis.on('ready', () => {
-      lastError = '';
-    });
+    redis.on('ready', () => outage.recovered());
     fastify.decorate('redis', redis);
     // Give Redis a moment at start so the first requests find it connected; an
     // API whose Redis is down still starts (SMS wait in the outbox meanwhile).
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, READY_WAIT_MS);
-      function done() {
-        clearTimeout(timer);
-        redis.off('ready', done);
-        resolve();
-      }
-      redis.once('ready', done);
-    });
+    let onReady = () => {};
+    const ready = new Promise<void>((resolve) => redis.once('ready', (onReady = resolve)));
+    await withTimeout(ready, READY_WAIT_MS, 'redis').catch(() => redis.off('ready', onReady));
     fastify.addHook('onClose', async () => {
       await redis.quit().catch(() => redis.disconnect());
     });

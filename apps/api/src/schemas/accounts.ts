@@ -1,7 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { LOGIN_PATTERN } from '@sms/config';
 import { Id } from './common';
 
-const Login = Type.String({ pattern: '^[A-Za-z0-9._@+-]{3,64}$', description: '3–64 of A-Z a-z 0-9 . _ @ + -' });
+const Login = Type.String({ pattern: LOGIN_PATTERN, description: '3–64 of A-Z a-z 0-9 . _ @ + -' });
 const Password = Type.String({ minLength: 8, maxLength: 128 });
 
 export const SignupBody = Type.Object(

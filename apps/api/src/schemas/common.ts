@@ -1,11 +1,20 @@
 import { Type, type TSchema } from '@sinclair/typebox';
-import { ID_PATTERN } from '@sms/core';
+import { ID_PATTERN } from '@sms/config';
+import { ErrorCode } from '@sms/core';
 
 export const Id = Type.String({ pattern: ID_PATTERN, description: '32 lowercase hex characters' });
 
+// Unsafe: a plain JSON-schema `enum`, which the OpenAPI document shows as the list
+// of codes; a union of literals would render as anyOf of consts.
+const Code = Type.Unsafe<ErrorCode>({
+  type: 'string',
+  enum: Object.values(ErrorCode),
+  description: 'stable error code',
+});
+
 export const ErrorBody = Type.Object(
   {
-    code: Type.String({ description: "stable error code (API.md's table)" }),
+    code: Code,
     status: Type.Integer(),
     message: Type.String(),
     correlation_id: Type.String({ description: 'same as the x-request-id response header' }),

@@ -1,15 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { withTimeout } from '@sms/config';
 
 const CHECK_TIMEOUT_MS = 800;
-
-function withTimeout<T>(promise: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('timed out')), CHECK_TIMEOUT_MS);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 const Health = Type.Object({
   status: Type.Union([Type.Literal('ok'), Type.Literal('unavailable')]),
@@ -35,11 +28,11 @@ const health: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     async (_request, reply) => {
       const [mysql, redis] = await Promise.all([
-        withTimeout(fastify.prisma.$queryRaw`SELECT 1`).then(
+        withTimeout(fastify.prisma.$queryRaw`SELECT 1`, CHECK_TIMEOUT_MS).then(
           () => true,
           () => false,
         ),
-        withTimeout(fastify.redis.ping()).then(
+        withTimeout(fastify.redis.ping(), CHECK_TIMEOUT_MS).then(
           () => true,
           () => false,
         ),

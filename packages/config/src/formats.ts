@@ -1,0 +1,9 @@
+// Formats that several packages validate and must agree on: config (ADMIN_LOGIN),
+// jobs (the payload's message id), core (session ids) and the API's schemas.
+// They sit here because every other package already depends on config.
+
+/** Every id the service makes (accounts, sessions, messages): 32 lowercase hex characters. */
+export const ID_PATTERN = '^[0-9a-f]{32}$';
+
+/** A login: 3–64 of A-Z a-z 0-9 . _ @ + - */
+export const LOGIN_PATTERN = '^[A-Za-z0-9._@+-]{3,64}$';
