@@ -2,11 +2,19 @@
 // SIGKILL): every endpoint answers 503 UNAVAILABLE within a second, readiness
 // says 503, liveness stays 200; when MariaDB is back on the same port and data,
 // the same processes serve and deliver again, with no restart.
-import { createTestDatabase, waitFor } from '@sms/testing';
+import {
+  call,
+  createTestDatabase,
+  privateMariadb,
+  session,
+  smsLines,
+  startApi,
+  startWorker,
+  waitFor,
+  type Answer,
+} from '@sms/testing';
 import t from 'tap';
-import { smsLines, startApi, startWorker } from '../apps/worker/test/processes';
-import { call, configFor, phones, session, type Answer } from './lib/api';
-import { privateMariadb } from './lib/infra';
+import { configFor, phones } from './lib/fixtures';
 
 const LIMIT_MS = 1000;
 

@@ -4,11 +4,19 @@
 // exactly once: the outbox sweeper re-enqueues what the API could not, and
 // what Redis lost with its restart.
 import { createPrismaClient } from '@sms/db';
-import { createTestConfig, waitFor } from '@sms/testing';
+import {
+  call,
+  createTestConfig,
+  privateRedis,
+  session,
+  smsLines,
+  startApi,
+  startWorker,
+  waitFor,
+  type Answer,
+} from '@sms/testing';
 import t from 'tap';
-import { smsLines, startApi, startWorker } from '../apps/worker/test/processes';
-import { call, phones, seedUsers, session, type Answer } from './lib/api';
-import { privateRedis } from './lib/infra';
+import { phones, seedUsers } from './lib/fixtures';
 
 const COUNT = 300;
 const PARALLEL = 10;

@@ -4,10 +4,9 @@
 // transport is the record). Then the limits, hit through both APIs at once:
 // per phone (from rotating client IPs), per IP, and the verify attempt limit.
 import { createPrismaClient } from '@sms/db';
-import { createTestConfig, waitFor } from '@sms/testing';
+import { call, createTestConfig, session, smsLines, startApi, startWorker, waitFor, type Proc } from '@sms/testing';
 import t from 'tap';
-import { smsLines, startApi, startWorker, type Proc } from '../apps/worker/test/processes';
-import { call, phones, seedUsers, session } from './lib/api';
+import { phones, seedUsers } from './lib/fixtures';
 
 const COUNT = 1000;
 

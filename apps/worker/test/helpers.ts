@@ -5,12 +5,10 @@ import { Writable } from 'node:stream';
 import type { Config } from '@sms/config';
 import type { SmsMessage } from '@sms/db';
 import { enqueueSms, jobIdFor } from '@sms/jobs';
-import { createTestConfig, waitFor, type Teardown } from '@sms/testing';
+import { createTestConfig, waitFor, type LogLine, type Teardown } from '@sms/testing';
 import { pino, type Logger } from 'pino';
 import { createWorkerApp, type WorkerApp } from '../src/worker';
 import type { Transport } from '../src/sms';
-
-export type LogLine = Record<string, unknown> & { level: number; msg: string };
 
 /** A pino logger whose lines land in `lines`, parsed. */
 export function captureLogger(level = 'debug'): { logger: Logger; lines: LogLine[] } {

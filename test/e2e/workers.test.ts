@@ -5,9 +5,8 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '@sms/config';
 import { createPrismaClient, type PrismaClient } from '@sms/db';
 import { createProducerRedis, createSmsQueue, enqueueSms, type SmsQueue } from '@sms/jobs';
-import { createTestConfig, waitFor, type Teardown } from '@sms/testing';
+import { createTestConfig, smsLines, startWorker, waitFor, type Proc, type Teardown } from '@sms/testing';
 import t from 'tap';
-import { smsLines, startWorker, type Proc } from './processes';
 
 async function setup(t: Teardown, count: number) {
   const config = await createTestConfig(t);
