@@ -16,7 +16,7 @@ import {
   type Answer,
 } from '@sms/testing';
 import t from 'tap';
-import { phones, seedUsers } from './lib/fixtures';
+import { phones, seedUsers, waitForAllSent } from './lib/fixtures';
 
 const COUNT = 300;
 const PARALLEL = 10;
@@ -74,16 +74,7 @@ t.test('Redis gone during PUTs and back: every PUT answered, every SMS sent once
     'the API noticed and left the SMS to the outbox',
   );
 
-  try {
-    await waitFor(
-      async () => (await prisma.smsMessage.count({ where: { status: 'sent' } })) === COUNT,
-      90_000,
-      `all ${COUNT} sent`,
-    );
-  } catch (err) {
-    const rows = await prisma.smsMessage.groupBy({ by: ['status'], _count: true });
-    throw new Error(`${(err as Error).message}: ${JSON.stringify(rows)}`, { cause: err });
-  }
+  await waitForAllSent(prisma, COUNT, 90_000);
   // More sweeps (every 200 ms, rows older than 500 ms) must not send anything again.
   const sweeps = worker.lines.filter((l) => l.msg === 'outbox sweeper re-enqueued overdue messages').length;
   const later = Date.now() + 1500;

@@ -6,7 +6,7 @@
 import { createPrismaClient } from '@sms/db';
 import { call, createTestConfig, session, smsLines, startApi, startWorker, waitFor, type Proc } from '@sms/testing';
 import t from 'tap';
-import { phones, seedUsers } from './lib/fixtures';
+import { phones, seedUsers, waitForAllSent } from './lib/fixtures';
 
 const COUNT = 1000;
 
@@ -54,16 +54,7 @@ t.test(
         `p99 ${Math.round(latencies[Math.floor(COUNT * 0.99)]!)} ms, max ${Math.round(latencies.at(-1)!)} ms`,
     );
 
-    try {
-      await waitFor(
-        async () => (await prisma.smsMessage.count({ where: { status: 'sent' } })) === accepted,
-        120_000,
-        `all ${accepted} sent`,
-      );
-    } catch (err) {
-      const rows = await prisma.smsMessage.groupBy({ by: ['status'], _count: true });
-      throw new Error(`${(err as Error).message}: ${JSON.stringify(rows)}`, { cause: err });
-    }
+    await waitForAllSent(prisma, accepted, 120_000);
     t.comment(`all ${COUNT} sent ${Date.now() - started} ms after the first PUT`);
 
     const record = workers.flatMap((w) => smsLines(w));

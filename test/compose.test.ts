@@ -8,18 +8,25 @@
 //   production install command in a scratch directory, then the built
 //   processes against the real MariaDB and Redis, with nothing but that
 //   install beside them.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
+import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import t from 'tap';
 import { parse } from 'yaml';
-import { baseConfig, deleteRedisPrefix, dropDatabase, uniqueName, waitFor } from '@sms/testing';
+import {
+  baseConfig,
+  deleteRedisPrefix,
+  dropDatabase,
+  freePort,
+  startProcess,
+  uniqueName,
+  waitFor,
+  type Proc,
+} from '@sms/testing';
 import { ENTRIES, outputFor } from '../scripts/build';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -265,16 +272,6 @@ const containerEnv = (vars: Record<string, string>): NodeJS.ProcessEnv => ({
   ...vars,
 });
 
-const freePort = async () => {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
-  server.close();
-  await once(server, 'close');
-  return port;
-};
-
 t.test('the build: compiled processes run on a production-only install', async (t) => {
   const { NODE_OPTIONS: _ignored, ...outerEnv } = process.env;
 
@@ -328,19 +325,10 @@ t.test('the build: compiled processes run on a production-only install', async (
   rmSync(join(app, 'packages'), { recursive: true, force: true });
   cpSync(join(root, 'dist'), join(app, 'dist'), { recursive: true });
 
-  const children = new Set<ChildProcess>();
-  t.teardown(() => {
-    for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  function start(entry: string, vars: Record<string, string>) {
-    const child = spawn(process.execPath, [outputFor(entry)], { cwd: app, env: containerEnv(vars) });
-    children.add(child);
-    const output = { stdout: '', stderr: '' };
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (output.stdout += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (output.stderr += d));
-    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-    return { child, output, exit };
-  }
+  // The compiled JavaScript, as the container runs it: no tsx.
+  const start = (entry: string, vars: Record<string, string>) =>
+    startProcess(entry, outputFor(entry), { cwd: app, env: containerEnv(vars), tsx: false, teardown: t });
+  const output = (proc: Proc) => ({ stdout: proc.stdout(), stderr: proc.stderr() });
 
   const base = baseConfig();
   const databaseUrl = Object.assign(new URL(base.DATABASE_URL), { pathname: `/${uniqueName('sms_build')}` }).toString();
@@ -357,35 +345,31 @@ t.test('the build: compiled processes run on a production-only install', async (
   await t.test('a bad configuration stops each process with one line naming the variable', async (t) => {
     for (const [name, entry] of Object.entries(ENTRIES)) {
       const run = start(entry, { ...serviceEnv, CODE_LENGTH: '3' });
-      t.equal(await run.exit, 1, `${name} exits 1`);
-      t.same(
-        run.output.stderr.trim().split('\n'),
-        ['Invalid configuration: CODE_LENGTH must be >= 4'],
-        `${name}: one line`,
-      );
-      t.equal(run.output.stdout, '', `${name}: nothing else`);
+      t.equal((await run.exited).code, 1, `${name} exits 1`);
+      t.same(run.stderr().trim().split('\n'), ['Invalid configuration: CODE_LENGTH must be >= 4'], `${name}: one line`);
+      t.equal(run.stdout(), '', `${name}: nothing else`);
     }
   });
 
   await t.test('the built migrator applies the copied migrations, then finds nothing to do', async (t) => {
     const first = start(ENTRIES.migrate, serviceEnv);
-    t.equal(await first.exit, 0, 'first run succeeds', first.output);
-    for (const m of migrations) t.match(first.output.stdout, `applied migration ${m.name}`);
+    t.equal((await first.exited).code, 0, 'first run succeeds', output(first));
+    for (const m of migrations) t.match(first.stdout(), `applied migration ${m.name}`);
     const second = start(ENTRIES.migrate, serviceEnv);
-    t.equal(await second.exit, 0, 'second run succeeds', second.output);
-    t.match(second.output.stdout, /database is up to date\n$/);
+    t.equal((await second.exited).code, 0, 'second run succeeds', output(second));
+    t.match(second.stdout(), /database is up to date\n$/);
   });
 
   await t.test('the built API serves, is ready, and stops cleanly on SIGTERM', async (t) => {
     const api = start(ENTRIES.api, { ...serviceEnv, HOST: '127.0.0.1', PORT: '0' });
     const url = await waitFor(
       () =>
-        /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(api.output.stdout)?.[1] ??
+        /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(api.stdout())?.[1] ??
         (api.child.exitCode !== null && 'exited'),
       20_000,
       'the API to listen',
     );
-    t.not(url, 'exited', 'the API listens', api.output);
+    t.not(url, 'exited', 'the API listens', output(api));
     const ready = await waitFor(
       () =>
         fetch(`${url}/health/ready`).then(
@@ -406,8 +390,8 @@ t.test('the build: compiled processes run on a production-only install', async (
     t.equal(docsJson.status, 200, 'OpenAPI document served');
     await docsJson.body?.cancel();
     api.child.kill('SIGTERM');
-    t.equal(await api.exit, 0, 'graceful exit');
-    t.equal(api.output.stderr, '', 'nothing on stderr');
+    t.equal((await api.exited).code, 0, 'graceful exit');
+    t.equal(api.stderr(), '', 'nothing on stderr');
     t.equal(runHealthcheck('api', { PORT: port }), 1, 'the HEALTHCHECK fails once the API is gone');
   });
 
@@ -425,11 +409,11 @@ t.test('the build: compiled processes run on a production-only install', async (
       20_000,
       'worker metrics',
     );
-    t.not(metrics, 'exited', 'the worker serves metrics', worker.output);
+    t.not(metrics, 'exited', 'the worker serves metrics', output(worker));
     t.match(metrics, /^# (HELP|TYPE) /m, 'Prometheus text format');
     t.equal(runHealthcheck('worker', { WORKER_METRICS_PORT: String(port) }), 0, 'the HEALTHCHECK passes');
     worker.child.kill('SIGTERM');
-    t.equal(await worker.exit, 0, 'graceful exit');
+    t.equal((await worker.exited).code, 0, 'graceful exit');
     t.equal(
       runHealthcheck('worker', { WORKER_METRICS_PORT: String(port) }),
       1,

@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '@sms/config';
 import { createPrismaClient, type PrismaClient } from '@sms/db';
-import { deleteRedisPrefix, uniqueName, type Teardown } from '@sms/testing';
+import { deleteRedisPrefix, uniqueName, waitFor, type Teardown } from '@sms/testing';
 
 export interface SeededUser {
   userId: string;
@@ -68,4 +68,18 @@ export function testPrisma(t: Teardown, config: Config): PrismaClient {
   const prisma = createPrismaClient(config);
   t.teardown(() => prisma.$disconnect());
   return prisma;
+}
+
+/** Waits until `count` messages are sent; on timeout says how many are in each status. */
+export async function waitForAllSent(prisma: PrismaClient, count: number, timeoutMs: number): Promise<void> {
+  try {
+    await waitFor(
+      async () => (await prisma.smsMessage.count({ where: { status: 'sent' } })) === count,
+      timeoutMs,
+      `all ${count} sent`,
+    );
+  } catch (err) {
+    const rows = await prisma.smsMessage.groupBy({ by: ['status'], _count: true });
+    throw new Error(`${(err as Error).message}: ${JSON.stringify(rows)}`, { cause: err });
+  }
 }
