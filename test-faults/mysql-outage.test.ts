@@ -11,6 +11,7 @@ import {
   startApi,
   startWorker,
   waitFor,
+  workerStarted,
   type Answer,
 } from '@sms/testing';
 import t from 'tap';
@@ -24,7 +25,7 @@ t.test('MariaDB gone: 503 UNAVAILABLE within a second, readiness 503, recovery w
   const config = configFor(t, { DATABASE_URL });
 
   const worker = startWorker(t, config);
-  await worker.waitForLine((l) => l.msg === 'worker started', 30_000, 'start');
+  await workerStarted(worker);
   const { proc: api, url } = await startApi(t, config, {
     IP_RATE_LIMIT_PER_MINUTE: '10000',
     // The per-phone limits live in Redis (up here) and would answer 429 before the database is asked.

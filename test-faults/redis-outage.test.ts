@@ -13,6 +13,7 @@ import {
   startApi,
   startWorker,
   waitFor,
+  workerStarted,
   type Answer,
 } from '@sms/testing';
 import t from 'tap';
@@ -28,7 +29,7 @@ t.test('Redis gone during PUTs and back: every PUT answered, every SMS sent once
   t.teardown(() => prisma.$disconnect());
 
   const worker = startWorker(t, config);
-  await worker.waitForLine((l) => l.msg === 'worker started', 30_000, 'start');
+  await workerStarted(worker);
   const { proc: api, url } = await startApi(t, config, { DATABASE_POOL_SIZE: '10' });
   const users = await seedUsers(prisma, COUNT, 'redis');
   const numbers = phones(COUNT, 702);

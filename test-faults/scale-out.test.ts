@@ -4,7 +4,17 @@
 // transport is the record). Then the limits, hit through both APIs at once:
 // per phone (from rotating client IPs), per IP, and the verify attempt limit.
 import { createPrismaClient } from '@sms/db';
-import { call, createTestConfig, session, smsLines, startApi, startWorker, waitFor, type Proc } from '@sms/testing';
+import {
+  call,
+  createTestConfig,
+  session,
+  smsLines,
+  startApi,
+  startWorker,
+  waitFor,
+  workerStarted,
+  type Proc,
+} from '@sms/testing';
 import t from 'tap';
 import { phones, seedUsers, waitForAllSent } from './lib/fixtures';
 
@@ -28,7 +38,7 @@ t.test(
       LOG_LEVEL: 'warn',
     };
     const [a, b] = await Promise.all([startApi(t, config, apiEnv), startApi(t, config, apiEnv)]);
-    await Promise.all(workers.map((w) => w.waitForLine((l) => l.msg === 'worker started', 30_000, 'start')));
+    await Promise.all(workers.map(workerStarted));
     const apis = [a!.url, b!.url];
 
     const users = await seedUsers(prisma, COUNT, 'scale');

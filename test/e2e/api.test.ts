@@ -15,6 +15,7 @@ import {
   startWorker,
   waitFor,
   WORKER_ENTRY,
+  workerStarted,
   type Proc,
 } from '@sms/testing';
 import t from 'tap';
@@ -44,7 +45,7 @@ async function codeFromWorker(worker: Proc, phone: string): Promise<string> {
 t.test('PUT a phone, read the code from the worker log, verify it, GET shows verified', async (t) => {
   const config = await createTestConfig(t);
   const worker = startWorker(t, config);
-  const started = await worker.waitForLine((l) => l.msg === 'worker started', 30_000, 'start');
+  const started = await workerStarted(worker);
   const { proc: api, url } = await startApi(t, config);
 
   const { userId, sessionId } = await newUser(url);
@@ -76,7 +77,7 @@ t.test('Redis unreachable during the PUT: the row waits, the sweeper sends it on
   const redis = await privateRedis(t);
   const cfg = { ...config, REDIS_URL: redis.url };
   const worker = startWorker(t, cfg);
-  await worker.waitForLine((l) => l.msg === 'worker started', 30_000, 'start');
+  await workerStarted(worker);
   const { proc: api, url } = await startApi(t, cfg);
   const { userId, sessionId } = await newUser(url);
 

@@ -16,5 +16,5 @@ export {
 } from './processes';
 export { deleteRedisPrefix } from './redis';
 export { privateMariadb, privateRedis, type Server } from './servers';
-export { API_ENTRY, serviceEnv, smsLines, startApi, startWorker, WORKER_ENTRY } from './services';
+export { API_ENTRY, serviceEnv, smsLines, startApi, startWorker, WORKER_ENTRY, workerStarted } from './services';
 export { waitFor, waitForLine, type LogLine } from './wait';

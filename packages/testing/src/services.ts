@@ -39,6 +39,9 @@ export function startWorker(t: Teardown, config: Config, env: Record<string, str
   });
 }
 
+/** Resolves with the worker's start line (it names the metrics port) once it consumes the queue. */
+export const workerStarted = (worker: Proc) => worker.waitForLine((l) => l.msg === 'worker started', 30_000, 'start');
+
 /** An API process on a free port; resolves once it answers. */
 export async function startApi(
   t: Teardown,
