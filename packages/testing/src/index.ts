@@ -4,6 +4,7 @@ export { baseConfig, uniqueName, type Teardown } from './base';
 export { createTestConfig } from './config';
 export { createTestDatabase, dropDatabase } from './database';
 export { call, session, type Answer } from './http';
+export { logSink, waitForLine, type LogLine, type LogSink } from './logs';
 export { freePort } from './ports';
 export {
   liveProcesses,
@@ -17,4 +18,4 @@ export {
 export { deleteRedisPrefix } from './redis';
 export { privateMariadb, privateRedis, type Server } from './servers';
 export { API_ENTRY, serviceEnv, smsLines, startApi, startWorker, WORKER_ENTRY, workerStarted } from './services';
-export { waitFor, waitForLine, type LogLine } from './wait';
+export { waitFor } from './wait';

@@ -6,7 +6,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Teardown } from './base';
-import { waitFor, waitForLine, type LogLine } from './wait';
+import { logSink, waitForLine, type LogLine } from './logs';
+import { waitFor } from './wait';
 
 /** The repository's root: entries are given relative to it. */
 export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -69,23 +70,6 @@ function readStatusKb(pid: number, field: 'VmHWM' | 'VmRSS'): number {
   }
 }
 
-function parseLines(child: ChildProcess, lines: LogLine[], onText: (chunk: string) => void): void {
-  let partial = '';
-  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-    onText(chunk);
-    const parts = (partial + chunk).split('\n');
-    partial = parts.pop() ?? '';
-    for (const part of parts) {
-      if (!part) continue;
-      try {
-        lines.push(JSON.parse(part) as LogLine);
-      } catch {
-        lines.push({ level: 0, msg: part });
-      }
-    }
-  });
-}
-
 /** Starts `node [--import tsx] entry` as `name`. */
 export function startProcess(name: string, entry: string, options: StartOptions): Proc {
   const { logFile, capture = false, tsx = true } = options;
@@ -96,10 +80,10 @@ export function startProcess(name: string, entry: string, options: StartOptions)
     stdio: ['ignore', fd === null || capture ? 'pipe' : fd, fd ?? 'pipe'],
   });
   if (fd !== null) closeSync(fd);
-  const lines: LogLine[] = [];
-  let stdout = '';
+  const stdout = logSink();
+  child.stdout?.pipe(stdout.stream);
+  const lines = stdout.lines;
   let stderr = '';
-  if (child.stdout) parseLines(child, lines, (chunk) => (stdout += chunk));
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<ExitStatus>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const running = () => child.exitCode === null && child.signalCode === null;
@@ -125,7 +109,7 @@ export function startProcess(name: string, entry: string, options: StartOptions)
     name,
     child,
     lines,
-    stdout: () => stdout,
+    stdout: stdout.text,
     stderr: errorOutput,
     exited,
     peakRss: () => {

@@ -13,16 +13,3 @@ export async function waitFor<T>(
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }
-
-/** A pino line, parsed. */
-export type LogLine = Record<string, unknown> & { level: number; msg: string };
-
-/** Waits until a line in `lines` (which fills up as the logger writes) matches; returns it. */
-export async function waitForLine(
-  lines: readonly LogLine[],
-  match: (line: LogLine) => boolean,
-  timeoutMs = 10_000,
-  what = 'log line',
-): Promise<LogLine> {
-  return waitFor(() => lines.find(match), timeoutMs, what);
-}
