@@ -156,16 +156,22 @@ export function startProcess(name: string, entry: string, options: StartOptions)
 
 /** Waits until `url` answers 2xx, failing early if `proc` (which should serve it) exits. */
 export async function waitForHttp(proc: Proc, url: string, timeoutMs: number, what: string): Promise<void> {
-  await waitFor(
-    async () => {
-      proc.assertRunning();
-      return fetch(url).then(
-        (r) => r.ok,
-        () => false,
-      );
-    },
-    timeoutMs,
-    what,
-    50,
-  );
+  try {
+    await waitFor(
+      async () => {
+        proc.assertRunning();
+        return fetch(url).then(
+          (r) => r.ok,
+          () => false,
+        );
+      },
+      timeoutMs,
+      what,
+      50,
+    );
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n--- ${proc.name} stderr:\n${proc.stderr().slice(-2000)}`, {
+      cause: err,
+    });
+  }
 }
