@@ -170,6 +170,8 @@ export async function waitForHttp(proc: Proc, url: string, timeoutMs: number, wh
       50,
     );
   } catch (err) {
+    const exited = proc.child.exitCode !== null || proc.child.signalCode !== null;
+    if (exited) throw err; // assertRunning's message has the output already
     throw new Error(`${(err as Error).message}\n--- ${proc.name} stderr:\n${proc.stderr().slice(-2000)}`, {
       cause: err,
     });
