@@ -46,7 +46,7 @@ COPY --from=build /manifests/ ./
 # msgpackr-extract is optional too (BullMQ falls back to JavaScript).
 # node-linker=hoisted: one flat /app/node_modules, which Node finds from
 # /app/dist/**; the bundles name only packages their workspace package
-# declares in "dependencies" (scripts/build.ts checks). test/compose.test.ts
+# declares in "dependencies" (scripts/build.ts checks). test/build.test.ts
 # runs this very command and then the built processes.
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm-store \
     pnpm install --prod --frozen-lockfile --ignore-scripts --no-optional --config.node-linker=hoisted --prefer-offline --store-dir=/pnpm-store

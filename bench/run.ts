@@ -24,13 +24,24 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { createSmsQueue, type SmsQueue } from '@sms/jobs';
 import { migrate, poolConfig } from '@sms/db';
-import { deleteRedisPrefix, dropDatabase } from '@sms/testing';
+import {
+  API_ENTRY,
+  deleteRedisPrefix,
+  dropDatabase,
+  freePort,
+  liveProcesses,
+  ROOT,
+  startProcess,
+  waitFor,
+  waitForHttp,
+  type Proc,
+  type StartOptions,
+} from '@sms/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import mariadb, { type Pool } from 'mariadb';
 import { load, type LoadResult, type Scenario } from './lib/http';
 import { paced } from './lib/paced';
-import { assertAlive, freePort, liveProcs, ROOT, startNode, waitFor, type Proc } from './lib/procs';
 import {
   cpuTableLines,
   serviceCores,
@@ -79,7 +90,7 @@ const cleanups: (() => Promise<unknown>)[] = [];
 let cleaning: Promise<void> | null = null;
 function cleanup(keepLogs: boolean): Promise<void> {
   cleaning ??= (async () => {
-    await Promise.all(liveProcs().map((p) => p.stop(5000)));
+    await Promise.all(liveProcesses().map((p) => p.stop('SIGTERM', 5000)));
     for (const fn of cleanups.reverse()) await fn().catch((err: Error) => console.error(`cleanup: ${err.message}`));
     await dropDatabase(DATABASE_URL).catch((err: Error) => console.error(`cleanup: ${err.message}`));
     await deleteRedisPrefix(REDIS_URL, PREFIX).catch((err: Error) => console.error(`cleanup: ${err.message}`));
@@ -96,6 +107,10 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 }
 
 // ---------------------------------------------------------------- processes
+
+/** A process of the run: its output in its own log file, killed if it takes over 15 s to stop. */
+const start = (name: string, entry: string, options: Pick<StartOptions, 'env' | 'nodeArgs' | 'capture'>): Proc =>
+  startProcess(name, entry, { ...options, logFile: join(logDir, `${name}.log`), killAfterMs: 15_000 });
 
 function serviceEnv(extra: Record<string, string> = {}): Record<string, string> {
   const inherited = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
@@ -132,37 +147,21 @@ const profileArgs = (name: string) => [
 
 async function startApi(): Promise<{ proc: Proc; url: string }> {
   const port = await freePort();
-  const proc = startNode('api', 'apps/api/src/server.ts', {
-    env: serviceEnv({ PORT: String(port) }),
-    logDir,
-    nodeArgs: profileArgs('api'),
-  });
+  const proc = start('api', API_ENTRY, { env: serviceEnv({ PORT: String(port) }), nodeArgs: profileArgs('api') });
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(
-    async () => {
-      assertAlive(proc);
-      return fetch(`${url}/health/ready`).then(
-        (r) => r.ok,
-        () => false,
-      );
-    },
-    60_000,
-    'the API to be ready',
-    100,
-  );
+  await waitForHttp(proc, `${url}/health/ready`, 60_000, 'the API to be ready');
   return { proc, url };
 }
 
 async function startWorker(name: string, latencyMs: number, queue: SmsQueue): Promise<Proc> {
   const before = await queue.getWorkersCount();
-  const proc = startNode(name, 'bench/worker-main.ts', {
+  const proc = start(name, 'bench/worker-main.ts', {
     env: serviceEnv({ BENCH_PROVIDER_LATENCY_MS: String(latencyMs) }),
-    logDir,
     nodeArgs: profileArgs(name),
   });
   await waitFor(
     async () => {
-      assertAlive(proc);
+      proc.assertRunning();
       return (await queue.getWorkersCount()) > before;
     },
     60_000,
@@ -173,32 +172,31 @@ async function startWorker(name: string, latencyMs: number, queue: SmsQueue): Pr
 }
 
 async function startBaseline(): Promise<{ proc: Proc; url: string }> {
-  const proc = startNode('baseline', 'bench/baseline-server.ts', { env: serviceEnv(), logDir, capture: true });
-  const { port } = (await waitFor(
+  const proc = start('baseline', 'bench/baseline-server.ts', { env: serviceEnv(), capture: true });
+  const { port } = await waitFor(
     () => {
-      assertAlive(proc);
-      return proc.messages.find((m) => typeof m.port === 'number');
+      proc.assertRunning();
+      return proc.lines.find((m) => typeof m.port === 'number');
     },
     60_000,
     'the baseline server',
-  )) as { port: number };
-  return { proc, url: `http://127.0.0.1:${port}` };
+  );
+  return { proc, url: `http://127.0.0.1:${port as number}` };
 }
 
 async function startRawWorker(queueName: string, latencyMs: number): Promise<Proc> {
-  const proc = startNode(`raw-${queueName}`, 'bench/raw-worker.ts', {
+  const proc = start(`raw-${queueName}`, 'bench/raw-worker.ts', {
     env: serviceEnv({
       BENCH_QUEUE: queueName,
       BENCH_JOBS: String(MESSAGES),
       BENCH_PROVIDER_LATENCY_MS: String(latencyMs),
     }),
-    logDir,
     capture: true,
   });
   await waitFor(
     () => {
-      assertAlive(proc);
-      return proc.messages.some((m) => m.ready === true);
+      proc.assertRunning();
+      return proc.lines.some((m) => m.ready === true);
     },
     60_000,
     'the raw worker',

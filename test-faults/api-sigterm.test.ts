@@ -4,10 +4,9 @@
 // tens of ms each on a small thread pool) and PUTs, so that hundreds are
 // still in flight when the signal arrives.
 import { createPrismaClient } from '@sms/db';
-import { createTestConfig, waitFor } from '@sms/testing';
+import { call, createTestConfig, session, startApi, waitFor, type Answer } from '@sms/testing';
 import t from 'tap';
-import { startApi } from '../apps/worker/test/processes';
-import { call, phones, seedUsers, session, type Answer } from './lib/api';
+import { phones, seedUsers } from './lib/fixtures';
 
 const SIGNINS = 200;
 const PUTS = 200;

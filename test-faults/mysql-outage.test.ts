@@ -2,11 +2,20 @@
 // SIGKILL): every endpoint answers 503 UNAVAILABLE within a second, readiness
 // says 503, liveness stays 200; when MariaDB is back on the same port and data,
 // the same processes serve and deliver again, with no restart.
-import { createTestDatabase, waitFor } from '@sms/testing';
+import {
+  call,
+  createTestDatabase,
+  privateMariadb,
+  session,
+  smsLines,
+  startApi,
+  startWorker,
+  waitFor,
+  workerStarted,
+  type Answer,
+} from '@sms/testing';
 import t from 'tap';
-import { smsLines, startApi, startWorker } from '../apps/worker/test/processes';
-import { call, configFor, phones, session, type Answer } from './lib/api';
-import { privateMariadb } from './lib/infra';
+import { configFor, phones } from './lib/fixtures';
 
 const LIMIT_MS = 1000;
 
@@ -16,7 +25,7 @@ t.test('MariaDB gone: 503 UNAVAILABLE within a second, readiness 503, recovery w
   const config = configFor(t, { DATABASE_URL });
 
   const worker = startWorker(t, config);
-  await worker.waitForLine((l) => l.msg === 'worker started', 30_000, 'start');
+  await workerStarted(worker);
   const { proc: api, url } = await startApi(t, config, {
     IP_RATE_LIMIT_PER_MINUTE: '10000',
     // The per-phone limits live in Redis (up here) and would answer 429 before the database is asked.

@@ -4,11 +4,20 @@
 // exactly once: the outbox sweeper re-enqueues what the API could not, and
 // what Redis lost with its restart.
 import { createPrismaClient } from '@sms/db';
-import { createTestConfig, waitFor } from '@sms/testing';
+import {
+  call,
+  createTestConfig,
+  privateRedis,
+  session,
+  smsLines,
+  startApi,
+  startWorker,
+  waitFor,
+  workerStarted,
+  type Answer,
+} from '@sms/testing';
 import t from 'tap';
-import { smsLines, startApi, startWorker } from '../apps/worker/test/processes';
-import { call, phones, seedUsers, session, type Answer } from './lib/api';
-import { privateRedis } from './lib/infra';
+import { phones, seedUsers, waitForAllSent } from './lib/fixtures';
 
 const COUNT = 300;
 const PARALLEL = 10;
@@ -20,7 +29,7 @@ t.test('Redis gone during PUTs and back: every PUT answered, every SMS sent once
   t.teardown(() => prisma.$disconnect());
 
   const worker = startWorker(t, config);
-  await worker.waitForLine((l) => l.msg === 'worker started', 30_000, 'start');
+  await workerStarted(worker);
   const { proc: api, url } = await startApi(t, config, { DATABASE_POOL_SIZE: '10' });
   const users = await seedUsers(prisma, COUNT, 'redis');
   const numbers = phones(COUNT, 702);
@@ -66,16 +75,7 @@ t.test('Redis gone during PUTs and back: every PUT answered, every SMS sent once
     'the API noticed and left the SMS to the outbox',
   );
 
-  try {
-    await waitFor(
-      async () => (await prisma.smsMessage.count({ where: { status: 'sent' } })) === COUNT,
-      90_000,
-      `all ${COUNT} sent`,
-    );
-  } catch (err) {
-    const rows = await prisma.smsMessage.groupBy({ by: ['status'], _count: true });
-    throw new Error(`${(err as Error).message}: ${JSON.stringify(rows)}`, { cause: err });
-  }
+  await waitForAllSent(prisma, COUNT, 90_000);
   // More sweeps (every 200 ms, rows older than 500 ms) must not send anything again.
   const sweeps = worker.lines.filter((l) => l.msg === 'outbox sweeper re-enqueued overdue messages').length;
   const later = Date.now() + 1500;

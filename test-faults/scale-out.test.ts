@@ -4,10 +4,19 @@
 // transport is the record). Then the limits, hit through both APIs at once:
 // per phone (from rotating client IPs), per IP, and the verify attempt limit.
 import { createPrismaClient } from '@sms/db';
-import { createTestConfig, waitFor } from '@sms/testing';
+import {
+  call,
+  createTestConfig,
+  session,
+  smsLines,
+  startApi,
+  startWorker,
+  waitFor,
+  workerStarted,
+  type Proc,
+} from '@sms/testing';
 import t from 'tap';
-import { smsLines, startApi, startWorker, type Proc } from '../apps/worker/test/processes';
-import { call, phones, seedUsers, session } from './lib/api';
+import { phones, seedUsers, waitForAllSent } from './lib/fixtures';
 
 const COUNT = 1000;
 
@@ -29,7 +38,7 @@ t.test(
       LOG_LEVEL: 'warn',
     };
     const [a, b] = await Promise.all([startApi(t, config, apiEnv), startApi(t, config, apiEnv)]);
-    await Promise.all(workers.map((w) => w.waitForLine((l) => l.msg === 'worker started', 30_000, 'start')));
+    await Promise.all(workers.map(workerStarted));
     const apis = [a!.url, b!.url];
 
     const users = await seedUsers(prisma, COUNT, 'scale');
@@ -55,16 +64,7 @@ t.test(
         `p99 ${Math.round(latencies[Math.floor(COUNT * 0.99)]!)} ms, max ${Math.round(latencies.at(-1)!)} ms`,
     );
 
-    try {
-      await waitFor(
-        async () => (await prisma.smsMessage.count({ where: { status: 'sent' } })) === accepted,
-        120_000,
-        `all ${accepted} sent`,
-      );
-    } catch (err) {
-      const rows = await prisma.smsMessage.groupBy({ by: ['status'], _count: true });
-      throw new Error(`${(err as Error).message}: ${JSON.stringify(rows)}`, { cause: err });
-    }
+    await waitForAllSent(prisma, accepted, 120_000);
     t.comment(`all ${COUNT} sent ${Date.now() - started} ms after the first PUT`);
 
     const record = workers.flatMap((w) => smsLines(w));

@@ -6,8 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { enqueueSms, type SmsQueue } from '@sms/jobs';
 import type { Queue } from 'bullmq';
 import type { Pool } from 'mariadb';
+import { waitFor, type Proc } from '@sms/testing';
 import { phones } from './seed';
-import { waitFor, type Proc } from './procs';
 
 export interface DrainResult {
   messages: number;
@@ -110,7 +110,7 @@ export async function drainRaw(raw: Proc, queue: Queue, count: number, timeoutMs
   const started = Date.now();
   await queue.resume();
   const done = await waitFor(
-    () => raw.messages.find((m) => typeof m.done === 'number') as { done: number } | undefined,
+    () => raw.lines.find((m) => typeof m.done === 'number') as { done: number } | undefined,
     timeoutMs,
     'the raw worker to finish',
     20,

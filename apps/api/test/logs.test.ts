@@ -1,6 +1,5 @@
-import { Writable } from 'node:stream';
 import { loggerOptions } from '@sms/config';
-import { createTestConfig } from '@sms/testing';
+import { createTestConfig, logSink } from '@sms/testing';
 import t from 'tap';
 import { buildApp } from '../src/app';
 import { lastCode, putPhone, verify } from './sms-helpers';
@@ -12,17 +11,7 @@ t.test('logs: JSON lines with the request id, never a password, session id or co
     IP_RATE_LIMIT_PER_MINUTE: '1000',
     EXPOSE_VERIFICATION_CODE: 'true',
   });
-  const lines: Record<string, unknown>[] = [];
-  const raw: string[] = [];
-  const stream = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of String(chunk).split('\n').filter(Boolean)) {
-        raw.push(line);
-        lines.push(JSON.parse(line));
-      }
-      done();
-    },
-  });
+  const { stream, lines, text } = logSink();
   const app = await buildApp(config, { logger: { ...loggerOptions(config, 'api'), stream } });
   t.teardown(() => app.close());
 
@@ -42,7 +31,7 @@ t.test('logs: JSON lines with the request id, never a password, session id or co
   });
 
   t.ok(lines.length > 10, `${lines.length} log lines`);
-  const all = raw.join('\n');
+  const all = text();
   t.notOk(all.includes(password), 'no password');
   t.notOk(all.includes(user.sessionId), 'no session id');
   t.notOk(all.includes('topsecret'), 'no authorization header');

@@ -1,26 +1,17 @@
 // Shared by the worker's tests: a worker app on a database and queue prefix of
 // the test's own, logs captured as JSON objects, rows made directly.
 import { randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
 import type { Config } from '@sms/config';
 import type { SmsMessage } from '@sms/db';
 import { enqueueSms, jobIdFor } from '@sms/jobs';
-import { createTestConfig, waitFor, type Teardown } from '@sms/testing';
+import { createTestConfig, logSink, waitFor, type LogLine, type Teardown } from '@sms/testing';
 import { pino, type Logger } from 'pino';
 import { createWorkerApp, type WorkerApp } from '../src/worker';
 import type { Transport } from '../src/sms';
 
-export type LogLine = Record<string, unknown> & { level: number; msg: string };
-
 /** A pino logger whose lines land in `lines`, parsed. */
 export function captureLogger(level = 'debug'): { logger: Logger; lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line) lines.push(JSON.parse(line) as LogLine);
-      done();
-    },
-  });
+  const { stream, lines } = logSink();
   return { logger: pino({ level }, stream), lines };
 }
 

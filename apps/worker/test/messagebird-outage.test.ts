@@ -9,20 +9,11 @@
 //   error log line and a metric; once the key works, everything goes out.
 import nock from 'nock';
 import t from 'tap';
-import { waitFor } from '@sms/testing';
+import { waitFor, waitForLine } from '@sms/testing';
+import { fakeMessageBird, MB } from './fake-messagebird';
 import { metricValue, testWorker, type TestWorker } from './helpers';
 
-const MB = 'https://rest.messagebird.com';
-
-nock.disableNetConnect();
-nock.enableNetConnect(/^(127\.0\.0\.1|localhost)/);
-t.teardown(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-});
-t.afterEach(() => {
-  nock.cleanAll();
-});
+fakeMessageBird(t);
 
 const accepted = (id: string) => ({
   id,
@@ -146,7 +137,7 @@ t.test(
 
     const ids = await batch(w, COUNT);
     w.app.start();
-    const alert = (await waitFor(() => w.lines.find((l) => l.alert === 'bad_key'), 10_000, 'the alert'))!;
+    const alert = await waitForLine(w.lines, (l) => l.alert === 'bad_key', 10_000, 'the alert');
     const firstRefusal = requests[0]!.at;
     t.equal(alert.level, 50, 'an error log line for operators');
     t.match(String(alert.msg), /ALERT/);

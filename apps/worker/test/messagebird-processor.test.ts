@@ -5,18 +5,13 @@
 import nock from 'nock';
 import t from 'tap';
 import { jobIdFor } from '@sms/jobs';
-import { waitFor } from '@sms/testing';
-import { metricValue, testWorker, type LogLine, type TestWorker } from './helpers';
+import { waitForLine, type LogLine } from '@sms/testing';
+import { fakeMessageBird, MB } from './fake-messagebird';
+import { metricValue, testWorker, type TestWorker } from './helpers';
 
-const MB = 'https://rest.messagebird.com';
 const REDACTED = 'Your verification code is ••••••';
 
-nock.disableNetConnect();
-nock.enableNetConnect(/^(127\.0\.0\.1|localhost)/);
-t.teardown(() => {
-  nock.cleanAll();
-  nock.enableNetConnect();
-});
+fakeMessageBird(t);
 
 interface Sent {
   body: Record<string, unknown>;
@@ -62,10 +57,6 @@ async function sendOne(w: TestWorker) {
 }
 
 const logsOf = (lines: LogLine[], messageId: string) => lines.filter((l) => l.messageId === messageId);
-
-t.afterEach(() => {
-  nock.cleanAll();
-});
 
 t.test('201 with an id: sent, provider id stored, text redacted, one attempt', async (t) => {
   const w = await testWorker(t);
@@ -160,7 +151,7 @@ t.test(
     mb(sent).reply(201, accepted('mb-after-fix'));
     const message = await sendOne(w);
 
-    const alert = await waitForLine(w, (l) => l.alert === 'bad_key');
+    const alert = await waitForLine(w.lines, (l) => l.alert === 'bad_key');
     t.equal(alert.level, 50, 'logged as an error');
     const paused = await w.row(message.id);
     t.equal(paused.status, 'queued', 'the row waits');
@@ -190,7 +181,7 @@ t.test('code 25 (no balance): alert and pause like a bad key', async (t) => {
   mb([]).reply(402, mbErrors(25, 'Not enough balance'));
   const message = await sendOne(w);
 
-  await waitForLine(w, (l) => l.alert === 'no_balance');
+  await waitForLine(w.lines, (l) => l.alert === 'no_balance');
   const row = await w.row(message.id);
   t.equal(row.status, 'queued');
   t.equal(row.attempts, 0);
@@ -297,7 +288,3 @@ t.test('a connection refused (never sent): retried, not ambiguous', async (t) =>
   t.notOk(logsOf(w.lines, message.id).some((l) => l.ambiguous === true));
   t.equal(await metricValue(w.app, 'sms_send_retries_total', 'reason="network"'), 1);
 });
-
-async function waitForLine(w: TestWorker, match: (line: LogLine) => boolean): Promise<LogLine> {
-  return (await waitFor(() => w.lines.find(match), 10_000, 'log line'))!;
-}

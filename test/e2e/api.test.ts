@@ -1,26 +1,26 @@
 // End to end with the real processes: the API takes a phone, the worker
 // "sends" the code through the log transport, the user verifies it. Then the
 // same with Redis gone during the PUT: the outbox sweeper delivers, once.
-import { spawn } from 'node:child_process';
 import { createPrismaClient } from '@sms/db';
-import { createTestConfig, privateRedisArgs, waitFor, type Teardown } from '@sms/testing';
+import {
+  call,
+  createTestConfig,
+  freePort,
+  privateRedis,
+  serviceEnv,
+  session,
+  smsLines,
+  startApi,
+  startProcess,
+  startWorker,
+  waitFor,
+  WORKER_ENTRY,
+  workerStarted,
+  type Proc,
+} from '@sms/testing';
 import t from 'tap';
-import { baseEnv, freePort, smsLines, startApi, startNode, startWorker, WORKER_ENTRY, type Proc } from './processes';
 
 let counter = 0;
-
-async function call(url: string, method: string, path: string, body?: unknown, session?: string) {
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: {
-      ...(body ? { 'content-type': 'application/json' } : {}),
-      ...(session ? { 'x-session-id': session } : {}),
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : null };
-}
 
 async function newUser(url: string) {
   const login = `e2e${process.pid}x${++counter}`;
@@ -29,7 +29,7 @@ async function newUser(url: string) {
   if (signup.status !== 201) throw new Error(`signup: ${JSON.stringify(signup)}`);
   const signin = await call(url, 'POST', '/api/v1/signin', { login, password });
   if (signin.status !== 200) throw new Error(`signin: ${JSON.stringify(signin)}`);
-  return { userId: signin.body!.user_id as string, session: signin.body!.id as string };
+  return { userId: signin.body!.user_id as string, sessionId: signin.body!.id as string };
 }
 
 const phoneFor = (n: number) => `+38050${String((process.pid * 100 + n) % 10_000_000).padStart(7, '0')}`;
@@ -45,18 +45,18 @@ async function codeFromWorker(worker: Proc, phone: string): Promise<string> {
 t.test('PUT a phone, read the code from the worker log, verify it, GET shows verified', async (t) => {
   const config = await createTestConfig(t);
   const worker = startWorker(t, config);
-  const started = await worker.waitForLine((l) => l.msg === 'worker started', 30_000, 'start');
+  const started = await workerStarted(worker);
   const { proc: api, url } = await startApi(t, config);
 
-  const { userId, session } = await newUser(url);
+  const { userId, sessionId } = await newUser(url);
   const phone = phoneFor(1);
-  const put = await call(url, 'PUT', `/api/v1/sms_settings/${userId}`, { phone }, session);
+  const put = await call(url, 'PUT', `/api/v1/sms_settings/${userId}`, { phone }, session(sessionId));
   t.equal(put.status, 200, JSON.stringify(put.body));
   t.equal(put.body?.ver_code, null, 'the API does not hand out the code');
 
   const code = await codeFromWorker(worker, phone);
   t.equal((await call(url, 'POST', '/api/v1/sms_settings/verify', { phone, code })).status, 204);
-  const get = await call(url, 'GET', `/api/v1/sms_settings/${userId}`, undefined, session);
+  const get = await call(url, 'GET', `/api/v1/sms_settings/${userId}`, undefined, session(sessionId));
   t.same(get.body, { phone, verified: true, id: userId });
 
   const metrics = await fetch(`http://127.0.0.1:${started.metricsPort}/metrics`).then((r) => r.text());
@@ -72,41 +72,18 @@ t.test('PUT a phone, read the code from the worker log, verify it, GET shows ver
   );
 });
 
-/** A redis-server of this test's own, which the test can stop and start again on the same port. */
-async function privateRedis(t: Teardown, port: number) {
-  const child = spawn('redis-server', privateRedisArgs(port), { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => (out += c));
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  t.teardown(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await exited;
-    }
-  });
-  await waitFor(() => out.includes('Ready to accept connections'), 10_000, 'redis-server to start');
-  return {
-    stop: async () => {
-      child.kill('SIGTERM');
-      await exited;
-    },
-  };
-}
-
 t.test('Redis unreachable during the PUT: the row waits, the sweeper sends it once Redis is back', async (t) => {
   const config = await createTestConfig(t);
-  const redisPort = await freePort();
-  const redisUrl = `redis://127.0.0.1:${redisPort}`;
-  let redis = await privateRedis(t, redisPort);
-  const cfg = { ...config, REDIS_URL: redisUrl };
+  const redis = await privateRedis(t);
+  const cfg = { ...config, REDIS_URL: redis.url };
   const worker = startWorker(t, cfg);
-  await worker.waitForLine((l) => l.msg === 'worker started', 30_000, 'start');
+  await workerStarted(worker);
   const { proc: api, url } = await startApi(t, cfg);
-  const { userId, session } = await newUser(url);
+  const { userId, sessionId } = await newUser(url);
 
   await redis.stop();
   const phone = phoneFor(2);
-  const put = await call(url, 'PUT', `/api/v1/sms_settings/${userId}`, { phone }, session);
+  const put = await call(url, 'PUT', `/api/v1/sms_settings/${userId}`, { phone }, session(sessionId));
   t.equal(put.status, 200, `the PUT succeeds without Redis (${JSON.stringify(put.body)})`);
   await api.waitForLine((l) => l.msg === 'enqueue failed; the outbox sweeper will send it', 5_000, 'enqueue failure');
 
@@ -115,7 +92,7 @@ t.test('Redis unreachable during the PUT: the row waits, the sweeper sends it on
   const row = await prisma.smsMessage.findFirstOrThrow({ where: { recipient: phone } });
   t.equal(row.status, 'queued', 'the message is in the outbox');
 
-  redis = await privateRedis(t, redisPort);
+  await redis.start();
   const code = await codeFromWorker(worker, phone);
   await waitFor(
     async () => (await prisma.smsMessage.findUniqueOrThrow({ where: { id: row.id } })).status === 'sent',
@@ -132,7 +109,7 @@ t.test('Redis unreachable during the PUT: the row waits, the sweeper sends it on
   );
 
   t.equal((await call(url, 'POST', '/api/v1/sms_settings/verify', { phone, code })).status, 204);
-  const get = await call(url, 'GET', `/api/v1/sms_settings/${userId}`, undefined, session);
+  const get = await call(url, 'GET', `/api/v1/sms_settings/${userId}`, undefined, session(sessionId));
   t.equal(get.body?.verified, true);
 
   t.same(await worker.stop('SIGTERM'), { code: 0, signal: null });
@@ -142,14 +119,17 @@ t.test('Redis unreachable during the PUT: the row waits, the sweeper sends it on
 
 t.test('bad configuration: one line naming the variable, exit 1', async (t) => {
   const config = await createTestConfig(t);
-  const worker = startNode(t, 'worker', WORKER_ENTRY, { ...baseEnv(config), WORKER_CONCURRENCY: '0' });
+  const worker = startProcess('worker', WORKER_ENTRY, {
+    teardown: t,
+    env: { ...serviceEnv(config), WORKER_CONCURRENCY: '0' },
+  });
   t.same(await worker.exited, { code: 1, signal: null });
   t.equal(worker.stderr().trim(), 'Invalid configuration: WORKER_CONCURRENCY must be >= 1');
 
   const closedPort = await freePort();
-  const noDb = startNode(t, 'worker', WORKER_ENTRY, {
-    ...baseEnv(config),
-    DATABASE_URL: `mysql://root@127.0.0.1:${closedPort}/nothing`,
+  const noDb = startProcess('worker', WORKER_ENTRY, {
+    teardown: t,
+    env: { ...serviceEnv(config), DATABASE_URL: `mysql://root@127.0.0.1:${closedPort}/nothing` },
   });
   t.same(await noDb.exited, { code: 1, signal: null });
   t.equal(

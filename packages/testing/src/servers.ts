@@ -1,13 +1,14 @@
-// Infrastructure the fault tests can break: a redis-server and a mariadbd of
-// the test's own, on free ports, each stoppable and restartable on the same
+// Infrastructure a test can break: a redis-server and a mariadbd of the
+// test's own, on free ports, each stoppable and restartable on the same
 // port (and, for MariaDB, the same data directory), so the real processes
 // under test see a real outage and a real recovery.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { privateRedisArgs, waitFor, type Teardown } from '@sms/testing';
-import { freePort } from '../../apps/worker/test/processes';
+import type { Teardown } from './base';
+import { freePort } from './ports';
+import { waitFor } from './wait';
 
 export interface Server {
   port: number;
@@ -38,6 +39,20 @@ async function stopSpawned(s: Spawned | null, signal: NodeJS.Signals) {
   s.child.kill(signal);
   await s.exited;
 }
+
+/** redis-server arguments for a private, throwaway Redis on `port` (as BullMQ needs it: noeviction). */
+const privateRedisArgs = (port: number): string[] => [
+  '--port',
+  String(port),
+  '--bind',
+  '127.0.0.1',
+  '--save',
+  '',
+  '--appendonly',
+  'no',
+  '--maxmemory-policy',
+  'noeviction',
+];
 
 /** A redis-server of this test's own (noeviction, no persistence). */
 export async function privateRedis(t: Teardown): Promise<Server> {

@@ -5,9 +5,16 @@ import { randomBytes } from 'node:crypto';
 import type { Config } from '@sms/config';
 import { createPrismaClient, type PrismaClient } from '@sms/db';
 import { createProducerRedis, createSmsQueue, enqueueSms, type SmsQueue } from '@sms/jobs';
-import { createTestConfig, waitFor, type Teardown } from '@sms/testing';
+import {
+  createTestConfig,
+  smsLines,
+  startWorker,
+  waitFor,
+  workerStarted,
+  type Proc,
+  type Teardown,
+} from '@sms/testing';
 import t from 'tap';
-import { smsLines, startWorker, type Proc } from './processes';
 
 async function setup(t: Teardown, count: number) {
   const config = await createTestConfig(t);
@@ -63,14 +70,12 @@ function sendsPerId(...procs: Proc[]): Map<string, number> {
   return counts;
 }
 
-const started = (w: Proc) => w.waitForLine((l) => l.msg === 'worker started', 30_000, 'start');
-
 t.test('two workers on one queue send each of 500 messages exactly once', async (t) => {
   const { config, prisma, queue, ids, enqueue } = await setup(t, 500);
   const env = { WORKER_CONCURRENCY: '10' };
   const a = startWorker(t, config, env, 'worker-a');
   const b = startWorker(t, config, env, 'worker-b');
-  await Promise.all([started(a), started(b)]);
+  await Promise.all([workerStarted(a), workerStarted(b)]);
   const begin = Date.now();
   await enqueue();
 
@@ -104,7 +109,7 @@ const batchEnv = (config: Config) => ({
 t.test('a worker killed (SIGKILL) mid-batch loses nothing: every message ends sent', async (t) => {
   const { config, prisma, queue, enqueue } = await setup(t, 300);
   const a = startWorker(t, config, batchEnv(config), 'worker-a');
-  await started(a);
+  await workerStarted(a);
   await enqueue();
   await waitFor(async () => (await countStatus(prisma, 'sent')) >= 50, 30_000, '50 sent');
   await a.stop('SIGKILL');
@@ -134,7 +139,7 @@ t.test('a worker killed (SIGKILL) mid-batch loses nothing: every message ends se
 t.test('SIGTERM mid-batch finishes the jobs in hand, takes no new one, exits 0; nothing is sent twice', async (t) => {
   const { config, prisma, queue, enqueue } = await setup(t, 300);
   const a = startWorker(t, config, batchEnv(config), 'worker-a');
-  await started(a);
+  await workerStarted(a);
   await enqueue();
   await waitFor(async () => (await countStatus(prisma, 'sent')) >= 50, 30_000, '50 sent');
   const stoppedAt = Date.now();

@@ -1,45 +1,10 @@
-// Talking to the real API processes over HTTP, and making many signed-in
-// users quickly (straight into the database: signing up a thousand users
-// through the API would spend most of the test in scrypt).
+// Fixtures of the fault tests: many signed-in users made quickly (straight into
+// the database: signing up a thousand users through the API would spend most of
+// the test in scrypt), phone numbers, and configs for a database elsewhere.
 import { createHash, randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '@sms/config';
 import { createPrismaClient, type PrismaClient } from '@sms/db';
-import { deleteRedisPrefix, uniqueName, type Teardown } from '@sms/testing';
-
-export interface Answer {
-  status: number;
-  body: Record<string, unknown> | null;
-  headers: Headers;
-  ms: number;
-}
-
-export async function call(
-  url: string,
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<Answer> {
-  const started = performance.now();
-  const res = await fetch(`${url}${path}`, {
-    method,
-    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
-    body: body !== undefined ? JSON.stringify(body) : undefined,
-  });
-  const text = await res.text();
-  const ms = performance.now() - started;
-  let parsed: Record<string, unknown> | null = null;
-  if (text) {
-    try {
-      parsed = JSON.parse(text) as Record<string, unknown>;
-    } catch {
-      parsed = { unparsable: text.slice(0, 200) };
-    }
-  }
-  return { status: res.status, body: parsed, headers: res.headers, ms };
-}
-
-export const session = (id: string) => ({ 'x-session-id': id });
+import { deleteRedisPrefix, uniqueName, waitFor, type Teardown } from '@sms/testing';
 
 export interface SeededUser {
   userId: string;
@@ -103,4 +68,18 @@ export function testPrisma(t: Teardown, config: Config): PrismaClient {
   const prisma = createPrismaClient(config);
   t.teardown(() => prisma.$disconnect());
   return prisma;
+}
+
+/** Waits until `count` messages are sent; on timeout says how many are in each status. */
+export async function waitForAllSent(prisma: PrismaClient, count: number, timeoutMs: number): Promise<void> {
+  try {
+    await waitFor(
+      async () => (await prisma.smsMessage.count({ where: { status: 'sent' } })) === count,
+      timeoutMs,
+      `all ${count} sent`,
+    );
+  } catch (err) {
+    const rows = await prisma.smsMessage.groupBy({ by: ['status'], _count: true });
+    throw new Error(`${(err as Error).message}: ${JSON.stringify(rows)}`, { cause: err });
+  }
 }

@@ -1,0 +1,45 @@
+import t from 'tap';
+import { normalizePhone } from '../src/phone';
+
+const wrongPhone = { status: 400, code: 'WRONG_PHONE', details: { field: 'phone' } };
+const countryNotAllowed = { status: 400, code: 'COUNTRY_NOT_ALLOWED', details: { field: 'phone' } };
+
+t.test('an international number, however it is written, becomes E.164', async (t) => {
+  for (const input of ['+380508308443', '+38 (050) 830-84-43', '+38.050.830.84.43', '+38 050 830 84 43']) {
+    t.equal(normalizePhone(input), '+380508308443', input);
+  }
+  t.equal(normalizePhone('+7 912 345 67 89'), '+79123456789', 'E.123 with spaces');
+  t.equal(normalizePhone('+1 202 456 1111'), '+12024561111');
+  t.equal(normalizePhone('+44 20 7946 0958'), '+442079460958', 'a landline');
+});
+
+t.test('a number without its country code is refused: the country would be a guess', async (t) => {
+  for (const input of ['0508308443', '380508308443', '00380508308443']) {
+    t.throws(() => normalizePhone(input), wrongPhone, input);
+  }
+});
+
+t.test('what is not a possible, valid number is refused with WRONG_PHONE', async (t) => {
+  for (const input of [
+    '',
+    '+',
+    '+380 12',
+    '+38050830844', // one digit short for a Ukrainian mobile
+    '+38050830844a',
+    '+380508308443 ext 1',
+    '+999 123 456 789', // no such country code
+    `+380${'1'.repeat(40)}`,
+  ]) {
+    t.throws(() => normalizePhone(input), wrongPhone, JSON.stringify(input));
+  }
+});
+
+t.test('allowed countries: others are refused with COUNTRY_NOT_ALLOWED, none listed allows all', async (t) => {
+  const allowed = ['UA', 'PL'];
+  t.equal(normalizePhone('+380508308443', allowed), '+380508308443');
+  t.equal(normalizePhone('+48 512 345 678', allowed), '+48512345678');
+  t.throws(() => normalizePhone('+7 912 345 67 89', allowed), countryNotAllowed);
+  t.throws(() => normalizePhone('+1 202 456 1111', allowed), countryNotAllowed);
+  t.equal(normalizePhone('+7 912 345 67 89', []), '+79123456789');
+  t.throws(() => normalizePhone('+38050830844', allowed), wrongPhone, 'an invalid number stays WRONG_PHONE');
+});

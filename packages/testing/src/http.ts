@@ -1,0 +1,37 @@
+// Talking to a real API process over HTTP, timed.
+
+export interface Answer {
+  status: number;
+  body: Record<string, unknown> | null;
+  headers: Headers;
+  ms: number;
+}
+
+export async function call(
+  url: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Answer> {
+  const started = performance.now();
+  const res = await fetch(`${url}${path}`, {
+    method,
+    headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+  const text = await res.text();
+  const ms = performance.now() - started;
+  let parsed: Record<string, unknown> | null = null;
+  if (text) {
+    try {
+      parsed = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      parsed = { unparsable: text.slice(0, 200) };
+    }
+  }
+  return { status: res.status, body: parsed, headers: res.headers, ms };
+}
+
+/** The header that carries a session. */
+export const session = (id: string) => ({ 'x-session-id': id });
