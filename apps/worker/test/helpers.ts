@@ -7,7 +7,7 @@ import type { SmsMessage } from '@sms/db';
 import { enqueueSms, jobIdFor } from '@sms/jobs';
 import { createTestConfig, waitFor, type Teardown } from '@sms/testing';
 import { pino, type Logger } from 'pino';
-import { createWorkerApp, type WorkerApp } from '../src/worker';
+import { createWorkerApp, type WorkerApp } from '../src/app';
 import type { Transport } from '../src/sms';
 
 export type LogLine = Record<string, unknown> & { level: number; msg: string };

@@ -3,9 +3,9 @@ export { newId, ID_PATTERN } from './ids';
 export { normalizePhone } from './phone';
 export { generateCode, hashCode, hashesMatch } from './codes';
 export { hashPassword, verifyPassword } from './passwords';
-export { isUniqueViolation } from './prisma-errors';
 export { AccountsService, type AccountView, type SessionView, type Caller } from './accounts';
 export { SendLimiter, type LimitDecision, type SendLimiterConfig } from './send-limiter';
+export { CodeSender, type CodeSenderConfig, type CodeSenderDeps } from './code-sender';
 export {
   SmsSettingsService,
   type SettingsConfig,
@@ -13,4 +13,5 @@ export {
   type SettingsView,
   type SettingsUpdateView,
 } from './settings';
+export { VerificationService, type VerificationDeps } from './verification';
 export { redactBody } from './redact';

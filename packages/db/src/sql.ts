@@ -120,4 +120,3 @@ export function createSql(pool: Pool): Sql {
 }
 
 const TRANSACTION_TRIES = 4;
-

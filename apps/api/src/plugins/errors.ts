@@ -3,6 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import fp from 'fastify-plugin';
 import { AppError } from '@sms/core';
+import { isDatabaseUnavailable } from '@sms/db';
 import type { FastifyError, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
 
 interface ErrorBody {
@@ -11,40 +12,6 @@ interface ErrorBody {
   message: string;
   correlation_id: string;
   details?: Record<string, unknown>;
-}
-
-// Codes that mean "the database (or the way to it) is down", wherever they sit
-// in the chain Prisma, its adapter and the mariadb driver wrap around them.
-const UNAVAILABLE_CODES = new Set([
-  'P1001',
-  'P1002',
-  'P1017',
-  'P2024',
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ETIMEDOUT',
-  'EHOSTUNREACH',
-  'ER_GET_CONNECTION_TIMEOUT',
-  'ER_CONNECTION_TIMEOUT',
-  'ER_SOCKET_UNEXPECTED_CLOSE',
-  'ER_CONNECTION_ALREADY_CLOSED',
-  'ER_CLOSING_POOL',
-  'ER_POOL_ALREADY_CLOSED',
-  // Lock conflicts that outlived the transaction retries: transient, so "try again".
-  'ER_LOCK_DEADLOCK',
-  'ER_LOCK_WAIT_TIMEOUT',
-]);
-const UNAVAILABLE_TEXT =
-  /pool timeout|ECONNREFUSED|Connection refused|connect ETIMEDOUT|socket has unexpectedly been closed|Can't reach database|Unable to start a transaction in the given time/i;
-
-export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
-  if (!err || typeof err !== 'object' || depth > 6) return false;
-  const e = err as { code?: unknown; name?: string; message?: string; cause?: unknown; meta?: unknown };
-  if (typeof e.code === 'string' && UNAVAILABLE_CODES.has(e.code)) return true;
-  if (e.name === 'PrismaClientInitializationError') return true;
-  if (typeof e.message === 'string' && UNAVAILABLE_TEXT.test(e.message)) return true;
-  const meta = e.meta as { driverAdapterError?: unknown } | undefined;
-  return isDatabaseUnavailable(e.cause, depth + 1) || isDatabaseUnavailable(meta?.driverAdapterError, depth + 1);
 }
 
 const FASTIFY_CODES: Record<string, [number, string]> = {

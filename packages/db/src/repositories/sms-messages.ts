@@ -87,7 +87,11 @@ export class SmsMessagesRepository {
   }
 
   async markFailed(id: string, error: string, finalBody: string): Promise<boolean> {
-    return this.leave("status = 'failed', last_error = ?, lease_expire_time = NULL, body = ?", [clip(error), finalBody], id);
+    return this.leave(
+      "status = 'failed', last_error = ?, lease_expire_time = NULL, body = ?",
+      [clip(error), finalBody],
+      id,
+    );
   }
 
   /** Back to `queued` until `dueTime`; `refundAttempt` takes back the attempt the claim counted. */
@@ -102,6 +106,17 @@ export class SmsMessagesRepository {
   private async leave(set: string, values: readonly unknown[], id: string): Promise<boolean> {
     const [sql, params] = update('sms_messages', set, STILL_SENDING, [...values, id]);
     return (await this.db.sql.execute(sql, params)) === 1;
+  }
+
+  /** When the last `limit` messages to `recipient` since `since` were created, newest first. */
+  async recentCreateTimes(recipient: string, since: Date, limit: number): Promise<Date[]> {
+    const rows = await this.db.prisma.smsMessage.findMany({
+      where: { recipient, createTime: { gte: since } },
+      select: { createTime: true },
+      orderBy: { createTime: 'desc' },
+      take: limit,
+    });
+    return rows.map((r) => r.createTime);
   }
 
   /**

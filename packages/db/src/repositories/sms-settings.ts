@@ -105,7 +105,11 @@ export class SmsSettingsRepository {
    * (so a code is used at most once): 'stale' when it has not, 'phone-in-use'
    * when another account has verified the phone meanwhile.
    */
-  async verifyWithCode(userId: string, codeHash: string, phone: string): Promise<'verified' | 'stale' | 'phone-in-use'> {
+  async verifyWithCode(
+    userId: string,
+    codeHash: string,
+    phone: string,
+  ): Promise<'verified' | 'stale' | 'phone-in-use'> {
     try {
       const won = await this.db.prisma.smsSettings.updateMany({
         where: { userId, codeHash, verified: false },

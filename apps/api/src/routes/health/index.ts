@@ -35,7 +35,7 @@ const health: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     async (_request, reply) => {
       const [mysql, redis] = await Promise.all([
-        withTimeout(fastify.prisma.$queryRaw`SELECT 1`).then(
+        withTimeout(fastify.db.ping()).then(
           () => true,
           () => false,
         ),
