@@ -28,7 +28,7 @@ const outdir = join(root, 'dist');
 /** What containers run; the key is the name used on the command line. */
 export const ENTRIES = {
   api: 'apps/api/src/server.ts',
-  worker: 'apps/worker/src/main.ts',
+  worker: 'apps/worker/src/server.ts',
   migrate: 'packages/db/src/migrate-cli.ts',
 } as const;
 type EntryName = keyof typeof ENTRIES;

@@ -7,7 +7,7 @@ import { migrate, MigrationError } from '@sms/db';
 
 const PROCESSES = [
   { name: 'api', entry: 'apps/api/src/server.ts' },
-  { name: 'worker', entry: 'apps/worker/src/main.ts' },
+  { name: 'worker', entry: 'apps/worker/src/server.ts' },
 ];
 
 try {

@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@sms/config';
-import { createPrismaClient, migrate, parseDatabaseUrl } from '@sms/db';
+import { createDb, migrate, parseDatabaseUrl } from '@sms/db';
 import { dropDatabase } from '@sms/testing';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -33,7 +33,7 @@ const minutesAgo = (m: number) => new Date(Date.now() - m * 60_000);
 
 /** Rows like the ones the service writes: accounts, their settings, the SMS outbox in every state. */
 async function seed(databaseUrl: string, secret: string): Promise<void> {
-  const prisma = createPrismaClient({ DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: 2 });
+  const { prisma, close } = createDb({ DATABASE_URL: databaseUrl, DATABASE_POOL_SIZE: 2 });
   try {
     // The hash of a password nobody knows: these accounts cannot sign in.
     const passwordHash = `scrypt$16384$8$1$${randomBytes(16).toString('base64')}$${randomBytes(32).toString('base64')}`;
@@ -122,7 +122,7 @@ async function seed(databaseUrl: string, secret: string): Promise<void> {
       });
     }
   } finally {
-    await prisma.$disconnect();
+    await close();
   }
 }
 

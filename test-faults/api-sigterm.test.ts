@@ -3,7 +3,7 @@
 // refused afterwards, and the process exits 0. The load is sign-ins (scrypt,
 // tens of ms each on a small thread pool) and PUTs, so that hundreds are
 // still in flight when the signal arrives.
-import { createPrismaClient } from '@sms/db';
+import { createDb } from '@sms/db';
 import { call, createTestConfig, session, startApi, waitFor, type Answer } from '@sms/testing';
 import t from 'tap';
 import { phones, seedUsers } from './lib/fixtures';
@@ -13,8 +13,8 @@ const PUTS = 200;
 
 t.test('SIGTERM under load: in-flight requests complete, then the API exits 0', async (t) => {
   const config = await createTestConfig(t);
-  const prisma = createPrismaClient(config);
-  t.teardown(() => prisma.$disconnect());
+  const { prisma, close } = createDb(config);
+  t.teardown(close);
   const { proc: api, url } = await startApi(t, config, {
     IP_RATE_LIMIT_PER_MINUTE: '100000',
     DATABASE_POOL_SIZE: '10',

@@ -3,7 +3,7 @@
 // 200, readiness says 503 meanwhile, and once Redis is back every SMS is sent
 // exactly once: the outbox sweeper re-enqueues what the API could not, and
 // what Redis lost with its restart.
-import { createPrismaClient } from '@sms/db';
+import { createDb } from '@sms/db';
 import {
   call,
   createTestConfig,
@@ -25,8 +25,8 @@ const PARALLEL = 10;
 t.test('Redis gone during PUTs and back: every PUT answered, every SMS sent once', async (t) => {
   const redis = await privateRedis(t);
   const config = { ...(await createTestConfig(t)), REDIS_URL: redis.url };
-  const prisma = createPrismaClient(config);
-  t.teardown(() => prisma.$disconnect());
+  const { prisma, close } = createDb(config);
+  t.teardown(close);
 
   const worker = startWorker(t, config);
   await workerStarted(worker);

@@ -3,7 +3,7 @@
 // one answered 200, 1,000 SMS, each sent exactly once (the workers' log
 // transport is the record). Then the limits, hit through both APIs at once:
 // per phone (from rotating client IPs), per IP, and the verify attempt limit.
-import { createPrismaClient } from '@sms/db';
+import { createDb } from '@sms/db';
 import {
   call,
   createTestConfig,
@@ -24,8 +24,8 @@ t.test(
   'two APIs, two workers: 1,000 concurrent PUTs → 1,000 SMS, each once; limits hold across instances',
   async (t) => {
     const config = await createTestConfig(t);
-    const prisma = createPrismaClient(config);
-    t.teardown(() => prisma.$disconnect());
+    const { prisma, close } = createDb(config);
+    t.teardown(close);
 
     const workerEnv = { WORKER_CONCURRENCY: '50', SMS_SEND_RATE_PER_SECOND: '2000', DATABASE_POOL_SIZE: '10' };
     const workers = [startWorker(t, config, workerEnv, 'worker-a'), startWorker(t, config, workerEnv, 'worker-b')];

@@ -3,7 +3,7 @@
 // the test in scrypt), phone numbers, and configs for a database elsewhere.
 import { createHash, randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '@sms/config';
-import { createPrismaClient, type PrismaClient } from '@sms/db';
+import { createDb, type PrismaClient } from '@sms/db';
 import { deleteRedisPrefix, uniqueName, waitFor, type Teardown } from '@sms/testing';
 
 export interface SeededUser {
@@ -65,8 +65,8 @@ export function configFor(t: Teardown, overrides: Record<string, string>): Confi
 
 /** A Prisma client for the test's own checks, closed at teardown. */
 export function testPrisma(t: Teardown, config: Config): PrismaClient {
-  const prisma = createPrismaClient(config);
-  t.teardown(() => prisma.$disconnect());
+  const { prisma, close } = createDb(config);
+  t.teardown(close);
   return prisma;
 }
 

@@ -1,7 +1,7 @@
 // End to end with the real processes: the API takes a phone, the worker
 // "sends" the code through the log transport, the user verifies it. Then the
 // same with Redis gone during the PUT: the outbox sweeper delivers, once.
-import { createPrismaClient } from '@sms/db';
+import { createDb } from '@sms/db';
 import {
   call,
   createTestConfig,
@@ -87,8 +87,8 @@ t.test('Redis unreachable during the PUT: the row waits, the sweeper sends it on
   t.equal(put.status, 200, `the PUT succeeds without Redis (${JSON.stringify(put.body)})`);
   await api.waitForLine((l) => l.msg === 'enqueue failed; the outbox sweeper will send it', 5_000, 'enqueue failure');
 
-  const prisma = createPrismaClient(config);
-  t.teardown(() => prisma.$disconnect());
+  const { prisma, close } = createDb(config);
+  t.teardown(close);
   const row = await prisma.smsMessage.findFirstOrThrow({ where: { recipient: phone } });
   t.equal(row.status, 'queued', 'the message is in the outbox');
 

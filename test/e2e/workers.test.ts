@@ -3,7 +3,7 @@
 // loses nothing; a worker stopped with SIGTERM finishes the jobs in hand.
 import { randomBytes } from 'node:crypto';
 import type { Config } from '@sms/config';
-import { createPrismaClient, type PrismaClient } from '@sms/db';
+import { createDb, type PrismaClient } from '@sms/db';
 import { createProducerRedis, createSmsQueue, enqueueSms, type SmsQueue } from '@sms/jobs';
 import {
   createTestConfig,
@@ -18,13 +18,13 @@ import t from 'tap';
 
 async function setup(t: Teardown, count: number) {
   const config = await createTestConfig(t);
-  const prisma = createPrismaClient(config);
+  const { prisma, close } = createDb(config);
   const redis = createProducerRedis(config.REDIS_URL);
   const queue = createSmsQueue(config, redis);
   t.teardown(async () => {
     await queue.close();
     await redis.quit();
-    await prisma.$disconnect();
+    await close();
   });
   const ids = Array.from({ length: count }, () => randomBytes(16).toString('hex'));
   await prisma.smsMessage.createMany({

@@ -9,7 +9,7 @@ import auth from './plugins/auth';
 import configPlugin from './plugins/config';
 import errorsPlugin, { frameworkErrorOptions } from './plugins/errors';
 import metrics from './plugins/metrics';
-import prisma from './plugins/prisma';
+import db from './plugins/db';
 import queue from './plugins/queue';
 import rateLimit from './plugins/rate-limit';
 import redis from './plugins/redis';
@@ -64,7 +64,7 @@ const app: FastifyPluginAsync<{ config: Config }> = async (fastify, { config }) 
   await fastify.register(errorsPlugin);
   await fastify.register(metrics);
   await fastify.register(swagger);
-  await fastify.register(prisma);
+  await fastify.register(db);
   await fastify.register(redis);
   await fastify.register(queue);
   await fastify.register(services);

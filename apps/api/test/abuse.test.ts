@@ -70,7 +70,7 @@ t.test('resend pumping over two instances stops at the per-phone limits', async 
     t.equal(body(r).code, 'TOO_MANY_REQUESTS');
     t.ok(Number(r.headers['retry-after']) > 3000, 'Retry-After: the rest of the hour');
   }
-  await Promise.all([a.smsSettings.settled(), b.smsSettings.settled()]);
+  await Promise.all([a.verification.settled(), b.verification.settled()]);
   t.equal(await a.prisma.smsMessage.count({ where: { recipient: phone } }), 4, 'four SMS, no more');
 
   // The cooldown holds across instances too.
@@ -85,7 +85,7 @@ t.test('resend pumping over two instances stops at the per-phone limits', async 
     [429, 429, 429],
     'within the cooldown: 429 from both instances',
   );
-  await Promise.all([c2.smsSettings.settled(), cooled.app.smsSettings.settled()]);
+  await Promise.all([c2.verification.settled(), cooled.app.verification.settled()]);
   t.equal(await cooled.app.prisma.smsMessage.count({ where: { recipient: phone2 } }), 1);
 });
 
@@ -149,7 +149,7 @@ t.test('unknown, pending and verified phones: same status and body, close in tim
   // A pending phone's new code is stored and sent after the 204 (it once was
   // before it, and made pending phones several times slower to answer).
   t.ok(m.pending < m.unknown * 1.5 + 1, `resend: pending within 1.5× + 1 ms of unknown`);
-  await app.smsSettings.settled();
+  await app.verification.settled();
 
   // verify: a wrong code for a pending phone vs any code for an unknown phone.
   const vTimes = { unknown: [] as number[], pending: [] as number[] };

@@ -250,7 +250,7 @@ function assertAnswer(res: LightMyRequestResponse, what: string, ownErrors = fal
 async function snapshot(server: FastifyInstance, exceptAttempts = false): Promise<string> {
   // An accepted resend stores its new code after answering: let it land first,
   // so it is not taken for a change made by the next, rejected request.
-  await server.smsSettings.settled();
+  await server.verification.settled();
   const tables = exceptAttempts ? 'accounts, sessions, sms_messages' : 'accounts, sessions, sms_settings, sms_messages';
   const rows = await server.prisma.$queryRawUnsafe<{ Table: string; Checksum: bigint | null }[]>(
     `CHECKSUM TABLE ${tables}`,

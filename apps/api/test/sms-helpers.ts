@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 
 /** The code inside the newest SMS queued for `phone` (what the user would read). */
 export async function lastCode(app: FastifyInstance, phone: string): Promise<string> {
-  await app.smsSettings.settled(); // a resend stores and sends its code after answering
+  await app.verification.settled(); // a resend stores and sends its code after answering
   const message = await app.prisma.smsMessage.findFirstOrThrow({
     where: { recipient: phone },
     orderBy: [{ createTime: 'desc' }],

@@ -180,7 +180,7 @@ t.test('resend answers alike for pending, verified and unknown phones', async (t
     t.equal(res.statusCode, 204);
     t.equal(res.body, '');
   }
-  await app.smsSettings.settled();
+  await app.verification.settled();
   t.same(
     await counts(),
     { pending: before.pending + 1, verified: before.verified, unknown: 0 },
@@ -205,7 +205,7 @@ t.test('resend goes to the account that set the phone last', async (t) => {
   await putPhone(app, first.sessionId, first.userId, { phone });
   await putPhone(app, second.sessionId, second.userId, { phone });
   t.equal((await resend(app, phone)).statusCode, 204);
-  await app.smsSettings.settled();
+  await app.verification.settled();
   const last = await app.prisma.smsMessage.findFirstOrThrow({
     where: { recipient: phone },
     orderBy: { createTime: 'desc' },
@@ -335,7 +335,7 @@ t.test('send limits per phone: cooldown and hourly cap, with Retry-After', async
   const cap = await resend(capped.app, phone2);
   t.equal(cap.statusCode, 429, 'fourth SMS in the hour');
   t.ok(Number(cap.headers['retry-after']) > 3500, 'Retry-After ≈ the rest of the hour');
-  await capped.app.smsSettings.settled();
+  await capped.app.verification.settled();
   t.equal(await capped.app.prisma.smsMessage.count({ where: { recipient: phone2 } }), 3);
 });
 

@@ -1,5 +1,5 @@
 // The worker process: validate config, check the database, consume the `sms`
-// queue, sweep the outbox, serve /metrics, shut down gracefully. main.ts runs
+// queue, sweep the outbox, serve /metrics, shut down gracefully. server.ts runs
 // it as it is; the benchmark (bench/worker-main.ts) runs the very same process
 // with a fake provider in place of the transport SMS_TRANSPORT names.
 import { loadConfigOrExit, loggerOptions, type Config } from '@sms/config';
@@ -8,10 +8,10 @@ import { pino, type Logger } from 'pino';
 import { checkDatabaseOrExit } from '@sms/db';
 import { startMetricsServer, type MetricsServer } from './metrics-server';
 import type { Transport } from './sms';
-import { createWorkerApp } from './worker';
+import { createWorkerApp } from './app';
 
 export interface RunWorkerOptions {
-  /** Replaces the transport SMS_TRANSPORT names. Benchmarks only; main.ts passes none. */
+  /** Replaces the transport SMS_TRANSPORT names. Benchmarks only; server.ts passes none. */
   transport?: (config: Config, logger: Logger) => Transport;
 }
 

@@ -1,11 +1,11 @@
 import type { Config } from '@sms/config';
-import type { PrismaClient } from '@sms/db';
+import type { SmsMessagesRepository } from '@sms/db';
 import { enqueueSms, jobIdFor, type SmsQueue } from '@sms/jobs';
 import type { Logger } from 'pino';
 import type { WorkerMetrics } from './metrics';
 
 export interface SweeperDeps {
-  prisma: PrismaClient;
+  messages: Pick<SmsMessagesRepository, 'relayOverdue'>;
   queue: SmsQueue;
   logger: Logger;
   metrics: WorkerMetrics;
@@ -20,8 +20,9 @@ export interface SweeperDeps {
  * its job again. The fixed job id makes a second add a no-op while the job
  * exists, and the processor's status check makes a second job harmless.
  *
- * Rows are taken with SELECT … FOR UPDATE SKIP LOCKED inside a transaction, so
- * sweepers in several workers never handle the same row at the same time.
+ * Rows are locked while their jobs are checked, skipping rows another sweeper
+ * holds, so sweepers in several workers never handle the same row at the same
+ * time.
  */
 export class OutboxSweeper {
   private timer: NodeJS.Timeout | null = null;
@@ -70,39 +71,14 @@ export class OutboxSweeper {
 
   /** One pass; returns how many rows were looked at. */
   async sweepOnce(): Promise<number> {
-    const { prisma, config } = this.deps;
+    const { messages, config } = this.deps;
     const cutoff = new Date(Date.now() - config.OUTBOX_SWEEP_AGE_MS);
-    const limit = this.batchSize;
-    return prisma.$transaction(async (tx) => {
-      const queued = await tx.$queryRaw<{ id: string }[]>`
-        SELECT id FROM sms_messages
-        WHERE status = 'queued' AND due_time < ${cutoff}
-        ORDER BY due_time LIMIT ${limit}
-        FOR UPDATE SKIP LOCKED`;
-      // A `sending` row whose lease ran out long ago: its worker died and its
-      // job did not come back (Redis lost it, or it failed as stalled).
-      const abandoned = await tx.$queryRaw<{ id: string }[]>`
-        SELECT id FROM sms_messages
-        WHERE status = 'sending' AND lease_expire_time < ${cutoff}
-        LIMIT ${limit}
-        FOR UPDATE SKIP LOCKED`;
-      const ids = [...queued, ...abandoned].map((r) => r.id);
-      if (ids.length === 0) return 0;
-
+    return messages.relayOverdue(cutoff, this.batchSize, async (ids) => {
       const revived = await this.ensureJobs(ids);
-      // Look at these rows again only after another OUTBOX_SWEEP_AGE_MS, not on
-      // every tick while their jobs wait behind a backlog.
-      if (queued.length) {
-        await tx.smsMessage.updateMany({
-          where: { id: { in: queued.map((r) => r.id) }, status: 'queued' },
-          data: { dueTime: new Date() },
-        });
-      }
       if (revived) {
         this.deps.metrics.sweeperEnqueued.inc(revived);
         this.deps.logger.info({ revived, overdue: ids.length }, 'outbox sweeper re-enqueued overdue messages');
       }
-      return ids.length;
     });
   }
 

@@ -6,7 +6,7 @@ import type { SmsMessage } from '@sms/db';
 import { enqueueSms, jobIdFor } from '@sms/jobs';
 import { createTestConfig, logSink, waitFor, type LogLine, type Teardown } from '@sms/testing';
 import { pino, type Logger } from 'pino';
-import { createWorkerApp, type WorkerApp } from '../src/worker';
+import { createWorkerApp, type WorkerApp } from '../src/app';
 import type { Transport } from '../src/sms';
 
 /** A pino logger whose lines land in `lines`, parsed. */

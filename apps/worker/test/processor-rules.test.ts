@@ -3,6 +3,7 @@
 // log transport and the metrics endpoint.
 import t from 'tap';
 import { jobIdFor } from '@sms/jobs';
+import { SmsMessagesRepository } from '@sms/db';
 import { Messages } from '../src/messages';
 import { startMetricsServer } from '../src/metrics-server';
 import { LogTransport, type OutgoingSms, type Transport } from '../src/sms';
@@ -72,7 +73,7 @@ for (const status of ['sent', 'failed'] as const) {
 
 t.test('two claims of one row: exactly one wins', async (t) => {
   const w = await testWorker(t);
-  const messages = new Messages(w.app.prisma, 60_000);
+  const messages = new Messages(new SmsMessagesRepository(w.app.db), 60_000);
   const message = await w.insert();
   const outcomes = await Promise.all(Array.from({ length: 20 }, () => messages.claim(message.id)));
   t.equal(outcomes.filter((o) => o.claimed).length, 1, 'one claim of 20 concurrent ones');

@@ -1,6 +1,6 @@
 // The outbox sweeper: rows that have no job get one, exactly once, by one
 // sweeper at a time; fresh rows and rows whose job is alive are left alone.
-import { createPrismaClient } from '@sms/db';
+import { createDb, SmsMessagesRepository } from '@sms/db';
 import type { Teardown } from '@sms/testing';
 import { createProducerRedis, createSmsQueue, enqueueSms, jobIdFor } from '@sms/jobs';
 import { pino } from 'pino';
@@ -12,18 +12,18 @@ import { metricValue, testWorker, type TestWorker } from './helpers';
 const SWEEP = { SMS_TRANSPORT: 'log', OUTBOX_SWEEP_AGE_MS: '200', OUTBOX_SWEEP_INTERVAL_MS: '100000' };
 const overdue = () => new Date(Date.now() - 5_000);
 
-/** A second sweeper, as another worker process would have: its own Prisma pool and Redis connection. */
+/** A second sweeper, as another worker process would have: its own database pool and Redis connection. */
 function otherSweeper(t: Teardown, w: TestWorker) {
-  const prisma = createPrismaClient(w.config);
+  const db = createDb(w.config);
   const redis = createProducerRedis(w.config.REDIS_URL);
   const queue = createSmsQueue(w.config, redis);
   t.teardown(async () => {
     await queue.close();
-    await prisma.$disconnect();
+    await db.close();
     await redis.quit();
   });
   return new OutboxSweeper({
-    prisma,
+    messages: new SmsMessagesRepository(db),
     queue,
     logger: pino({ level: 'silent' }),
     metrics: createMetrics(),

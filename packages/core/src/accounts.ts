@@ -1,9 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { sqlOf, type Account, type PrismaClient, type Sql } from '@sms/db';
+import type { Account, Repositories } from '@sms/db';
 import { errors } from './errors';
 import { newId } from './ids';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords';
-import { isUniqueViolation } from './prisma-errors';
 
 export interface AccountView {
   id: string;
@@ -46,39 +45,35 @@ export const toAccountView = (a: Account): AccountView => ({
 
 export class AccountsService {
   constructor(
-    private readonly prisma: PrismaClient,
+    private readonly repositories: Pick<Repositories, 'accounts' | 'sessions'>,
     private readonly sessionTtlSeconds: number,
-    /** The hot path (authenticate) in plain SQL, on Prisma's own pool. */
-    private readonly sql: Sql = sqlOf(prisma),
   ) {}
+
+  private get accounts() {
+    return this.repositories.accounts;
+  }
+
+  private get sessions() {
+    return this.repositories.sessions;
+  }
 
   async signup(input: { login: string; name: string; password: string; email?: string }, admin = false) {
     const passwordHash = await hashPassword(input.password);
-    try {
-      const account = await this.prisma.account.create({
-        data: {
-          id: newId(),
-          login: input.login.toLowerCase(),
-          name: input.name,
-          email: input.email ?? null,
-          passwordHash,
-          admin,
-        },
-      });
-      return toAccountView(account);
-    } catch (err) {
-      if (isUniqueViolation(err)) throw errors.loginAlreadyUsed();
-      throw err;
-    }
+    const account = await this.accounts.create({
+      id: newId(),
+      login: input.login.toLowerCase(),
+      name: input.name,
+      email: input.email ?? null,
+      passwordHash,
+      admin,
+    });
+    if (!account) throw errors.loginAlreadyUsed();
+    return toAccountView(account);
   }
 
   /** Creates the bootstrap admin if its login is free; an existing account is never touched. */
   async ensureAdmin(login: string, password: string): Promise<'created' | 'exists'> {
-    const existing = await this.prisma.account.findUnique({
-      where: { login: login.toLowerCase() },
-      select: { id: true },
-    });
-    if (existing) return 'exists';
+    if (await this.accounts.loginExists(login.toLowerCase())) return 'exists';
     try {
       await this.signup({ login, name: 'Administrator', password }, true);
       return 'created';
@@ -90,7 +85,7 @@ export class AccountsService {
   }
 
   async signin(login: string, password: string): Promise<SessionView> {
-    const account = await this.prisma.account.findUnique({ where: { login: login.toLowerCase() } });
+    const account = await this.accounts.findByLogin(login.toLowerCase());
     if (!account) {
       await burnPasswordCheck(password);
       throw errors.wrongCredentials();
@@ -98,12 +93,10 @@ export class AccountsService {
     if (!(await verifyPassword(password, account.passwordHash))) throw errors.wrongCredentials();
 
     const id = randomBytes(16).toString('hex');
-    const session = await this.prisma.session.create({
-      data: {
-        idHash: hashSessionId(id),
-        userId: account.id,
-        expireTime: new Date(Date.now() + this.sessionTtlSeconds * 1000),
-      },
+    const session = await this.sessions.create({
+      idHash: hashSessionId(id),
+      userId: account.id,
+      expireTime: new Date(Date.now() + this.sessionTtlSeconds * 1000),
     });
     return {
       id,
@@ -117,45 +110,35 @@ export class AccountsService {
 
   async signout(sessionId: string): Promise<void> {
     if (!SESSION_ID.test(sessionId)) return;
-    await this.prisma.session.deleteMany({ where: { idHash: hashSessionId(sessionId) } });
+    await this.sessions.delete(hashSessionId(sessionId));
   }
 
   /**
    * The caller behind a session id, or null when it is malformed, unknown,
-   * expired or closed. On every authenticated request: one round trip (the
-   * session and its account's admin flag in one join; Prisma's nested select
-   * makes it two), plus a write at most once a minute per session for the
-   * sliding expiry.
+   * expired or closed. On every authenticated request: one round trip, plus
+   * a write at most once a minute per session for the sliding expiry.
    */
   async authenticate(sessionId: string | undefined): Promise<Caller | null> {
     if (!sessionId || !SESSION_ID.test(sessionId)) return null;
     const idHash = hashSessionId(sessionId);
-    const [session] = await this.sql.query<{ user_id: string; expire_time: Date; admin: number }>(
-      `SELECT s.user_id, s.expire_time, a.admin
-       FROM sessions s JOIN accounts a ON a.id = s.user_id
-       WHERE s.id_hash = ?`,
-      [idHash],
-    );
+    const session = await this.sessions.findHolder(idHash);
     const now = Date.now();
-    if (!session || session.expire_time.getTime() <= now) return null;
+    if (!session || session.expireTime.getTime() <= now) return null;
     const ttlMs = this.sessionTtlSeconds * 1000;
-    if (session.expire_time.getTime() - now < ttlMs - EXTEND_EVERY_MS) {
-      await this.sql.execute('UPDATE sessions SET expire_time = ? WHERE id_hash = ?', [new Date(now + ttlMs), idHash]);
+    if (session.expireTime.getTime() - now < ttlMs - EXTEND_EVERY_MS) {
+      await this.sessions.extend(idHash, new Date(now + ttlMs));
     }
-    return { userId: session.user_id, admin: Boolean(session.admin) };
+    return { userId: session.userId, admin: session.admin };
   }
 
   async current(userId: string): Promise<AccountView> {
-    const account = await this.prisma.account.findUnique({ where: { id: userId } });
+    const account = await this.accounts.findById(userId);
     if (!account) throw errors.notSigned();
     return toAccountView(account);
   }
 
   async list(skip: number, take: number): Promise<{ data: AccountView[]; total: number }> {
-    const [rows, total] = await Promise.all([
-      this.prisma.account.findMany({ skip, take, orderBy: [{ createTime: 'asc' }, { id: 'asc' }] }),
-      this.prisma.account.count(),
-    ]);
+    const { rows, total } = await this.accounts.page(skip, take);
     return { data: rows.map(toAccountView), total };
   }
 }

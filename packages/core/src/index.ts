@@ -1,5 +1,16 @@
 export { AppError, ErrorCode, errors } from './errors';
-export { AccountsService, type Caller } from './accounts';
-export { SendLimiter } from './send-limiter';
-export { SmsSettingsService } from './settings';
+export { normalizePhone } from './phone';
+export { generateCode, hashCode, hashesMatch } from './codes';
+export { hashPassword, verifyPassword } from './passwords';
+export { AccountsService, type AccountView, type SessionView, type Caller } from './accounts';
+export { SendLimiter, type LimitDecision, type SendLimiterConfig } from './send-limiter';
+export { CodeSender, type CodeSenderConfig, type CodeSenderDeps } from './code-sender';
+export {
+  SmsSettingsService,
+  type SettingsConfig,
+  type SettingsDeps,
+  type SettingsView,
+  type SettingsUpdateView,
+} from './settings';
+export { VerificationService, type VerificationDeps } from './verification';
 export { redactBody } from './redact';

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
-import type { PrismaClient } from '@sms/db';
+import type { SmsMessagesRepository } from '@sms/db';
 import type { Redis, Result } from 'ioredis';
+import { HOUR_MS, waitFromHistory } from './limit-window';
 
 // One round trip, atomic across API instances. Returns 0 when the send may go
 // ahead (and records it), else the milliseconds until it may.
@@ -32,8 +33,6 @@ export interface SendLimiterConfig {
 
 export type LimitDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
-const HOUR_MS = 3_600_000;
-
 /**
  * Per-phone SMS limits (cooldown and hourly cap), counted per request in Redis,
  * for unknown phones too, so a 429 reveals nothing about which phones exist.
@@ -44,7 +43,7 @@ const HOUR_MS = 3_600_000;
 export class SendLimiter {
   constructor(
     private readonly redis: Redis,
-    private readonly prisma: PrismaClient,
+    private readonly messages: Pick<SmsMessagesRepository, 'recentCreateTimes'>,
     private readonly config: SendLimiterConfig,
     private readonly onRedisError: (err: Error) => void = () => {},
   ) {
@@ -77,17 +76,8 @@ export class SendLimiter {
 
   private async fromDatabase(phone: string): Promise<number> {
     const now = Date.now();
-    const recent = await this.prisma.smsMessage.findMany({
-      where: { recipient: phone, createTime: { gte: new Date(now - HOUR_MS) } },
-      select: { createTime: true },
-      orderBy: { createTime: 'desc' },
-      take: this.config.SMS_MAX_PER_PHONE_PER_HOUR,
-    });
-    const newest = recent[0]?.createTime.getTime();
-    const cooldownWait = newest === undefined ? 0 : newest + this.config.SMS_RESEND_COOLDOWN_SECONDS * 1000 - now;
-    const oldest = recent.at(-1)?.createTime.getTime();
-    const capWait =
-      recent.length >= this.config.SMS_MAX_PER_PHONE_PER_HOUR && oldest !== undefined ? oldest + HOUR_MS - now : 0;
-    return Math.max(cooldownWait, capWait, 0);
+    const maxPerHour = this.config.SMS_MAX_PER_PHONE_PER_HOUR;
+    const recent = await this.messages.recentCreateTimes(phone, new Date(now - HOUR_MS), maxPerHour);
+    return waitFromHistory(recent, now, { cooldownMs: this.config.SMS_RESEND_COOLDOWN_SECONDS * 1000, maxPerHour });
   }
 }

@@ -1,14 +1,14 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { FieldInfo, Pool, PoolConfig, PoolConnection, TypeCastNextFunction, TypeCastResult } from 'mariadb';
+import { isLockConflict } from './errors';
 
 export type Statement = readonly [sql: string, values: readonly unknown[]];
 
 /**
- * Hand-written SQL for the hot request paths, on the same pool as Prisma.
- *
- * Measured here (README.md, "Benchmarks"): a Prisma `$queryRaw` costs the API process
- * ~65 µs of CPU, the driver's own `query` ~40 µs, and a model query with a
- * relation is one round trip per table. Everything else stays with Prisma.
+ * Hand-written SQL for the hot request paths, on the same pool as Prisma: the
+ * driver's own `query` costs less CPU than Prisma's `$queryRaw`, and a join is
+ * one round trip where a Prisma query with a relation makes one per table.
+ * Everything else stays with Prisma. Only the repositories use it.
  *
  * Times are UTC both ways, whatever the process's time zone (as Prisma keeps
  * them): Date values are sent as UTC text, DATETIME columns come back as
@@ -23,9 +23,10 @@ export interface Sql {
   /**
    * Statements sent one after the other on one connection without waiting
    * for each answer (the driver pipelines them), then read back in order: the
-   * answers of a batch cost one round trip instead of one each.
+   * answers cost one round trip instead of one each. (Not the driver's
+   * `batch`, which is a bulk insert.)
    */
-  batch<T extends unknown[]>(statements: readonly Statement[]): Promise<T>;
+  pipeline<T extends unknown[]>(statements: readonly Statement[]): Promise<T>;
   /**
    * The statements in one transaction: START TRANSACTION and the statements
    * are pipelined (one round trip), COMMIT follows only when every one of them
@@ -59,13 +60,10 @@ function typeCast(field: FieldInfo, next: TypeCastNextFunction): TypeCastResult 
  */
 export const sqlPoolOptions: Pick<PoolConfig, 'dateStrings' | 'typeCast'> = { dateStrings: true, typeCast };
 
-/**
- * An Sql on the pool `getPool` gives (asked on each call: the pool may be
- * replaced on reconnect). The pool must have been made with sqlPoolOptions.
- */
-export function createSql(getPool: () => Promise<Pool>): Sql {
+/** An Sql on `pool`, which must have been made with sqlPoolOptions. */
+export function createSql(pool: Pool): Sql {
   const withConnection = async <T>(fn: (conn: PoolConnection) => Promise<T>): Promise<T> => {
-    const conn = await (await getPool()).getConnection();
+    const conn = await pool.getConnection();
     try {
       return await fn(conn);
     } finally {
@@ -83,15 +81,13 @@ export function createSql(getPool: () => Promise<Pool>): Sql {
 
   return {
     async query<T>(sql: string, values: readonly unknown[] = []) {
-      const pool = await getPool();
       return (await pool.query(sql, toParams(values))) as T[];
     },
     async execute(sql: string, values: readonly unknown[] = []) {
-      const pool = await getPool();
       const result = (await pool.query(sql, toParams(values))) as { affectedRows: number };
       return result.affectedRows;
     },
-    batch<T extends unknown[]>(statements: readonly Statement[]) {
+    pipeline<T extends unknown[]>(statements: readonly Statement[]) {
       return withConnection(async (conn) => (await pipelined(conn, statements)) as T);
     },
     async transaction(statements: readonly Statement[]) {
@@ -124,9 +120,3 @@ export function createSql(getPool: () => Promise<Pool>): Sql {
 }
 
 const TRANSACTION_TRIES = 4;
-
-/** A deadlock (1213) or lock wait timeout (1205): the transaction was rolled back and may simply be run again. */
-const isLockConflict = (err: unknown): boolean => {
-  const errno = (err as { errno?: number }).errno;
-  return errno === 1213 || errno === 1205;
-};

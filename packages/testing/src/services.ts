@@ -7,7 +7,7 @@ import { startProcess, waitForHttp, type Proc } from './processes';
 
 /** The processes' entries, relative to the repository's root. */
 export const API_ENTRY = 'apps/api/src/server.ts';
-export const WORKER_ENTRY = 'apps/worker/src/main.ts';
+export const WORKER_ENTRY = 'apps/worker/src/server.ts';
 
 /** The variables both processes need to share one database, Redis and queue. */
 export function serviceEnv(config: Config): Record<string, string> {

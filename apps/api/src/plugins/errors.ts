@@ -3,8 +3,8 @@ import type { Socket } from 'node:net';
 import type { Static } from '@sinclair/typebox';
 import fp from 'fastify-plugin';
 import { AppError, ErrorCode, errors } from '@sms/core';
+import { isDatabaseUnavailable } from '@sms/db';
 import type { FastifyError, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
-import { isDatabaseUnavailable } from '../database-unavailable';
 import { writeRawJson } from '../http/raw-response';
 import type { ErrorBody } from '../schemas/common';
 

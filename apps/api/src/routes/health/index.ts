@@ -28,7 +28,7 @@ const health: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     async (_request, reply) => {
       const [mysql, redis] = await Promise.all([
-        withTimeout(fastify.prisma.$queryRaw`SELECT 1`, CHECK_TIMEOUT_MS).then(
+        withTimeout(fastify.db.ping(), CHECK_TIMEOUT_MS).then(
           () => true,
           () => false,
         ),

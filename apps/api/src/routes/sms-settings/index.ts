@@ -27,7 +27,7 @@ const smsSettings: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     async (request, reply) => {
-      await fastify.smsSettings.resend(request.body.phone);
+      await fastify.verification.resend(request.body.phone);
       return reply.status(204).send(null);
     },
   );
@@ -44,7 +44,7 @@ const smsSettings: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     async (request, reply) => {
-      await fastify.smsSettings.verify(request.body.phone, request.body.code);
+      await fastify.verification.verify(request.body.phone, request.body.code);
       return reply.status(204).send(null);
     },
   );

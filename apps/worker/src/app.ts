@@ -1,5 +1,5 @@
 import { outageLog, type Config } from '@sms/config';
-import { createPrismaClient, type PrismaClient } from '@sms/db';
+import { createDb, SmsMessagesRepository, type Db, type PrismaClient } from '@sms/db';
 import {
   SMS_QUEUE,
   createProducerRedis,
@@ -30,6 +30,8 @@ export interface WorkerAppOptions {
 
 export interface WorkerApp {
   config: Config;
+  db: Db;
+  /** db.prisma, for tests that look at rows. */
   prisma: PrismaClient;
   queue: SmsQueue;
   worker: SmsWorker;
@@ -53,10 +55,11 @@ function logRedisErrors(redis: Redis, logger: Logger, name: string): void {
   });
 }
 
-/** Everything the worker process runs, without signals or ports: main.ts and tests share it. */
+/** Everything the worker process runs, without signals or ports (run.ts adds those); tests use it as it is. */
 export function createWorkerApp(config: Config, options: WorkerAppOptions): WorkerApp {
   const { logger } = options;
-  const prisma = createPrismaClient(config);
+  const db = createDb(config);
+  const repository = new SmsMessagesRepository(db);
   // The worker's blocking connection must wait out Redis outages; the queue
   // (sweeper adds, rate limits, depth metric) fails fast instead of piling up
   // commands while Redis is away.
@@ -69,7 +72,7 @@ export function createWorkerApp(config: Config, options: WorkerAppOptions): Work
   queue.on('error', (err) => logger.warn({ err: err.message }, 'sms queue error'));
   const metrics = createMetrics({ queue, defaultMetrics: options.defaultMetrics });
   const transport = options.transport ?? createTransport(config, logger);
-  const messages = new Messages(prisma, config.SMS_LEASE_MS);
+  const messages = new Messages(repository, config.SMS_LEASE_MS);
 
   const processor = createSendSmsProcessor({ messages, transport, limiter: queue, metrics, logger, config });
   const worker: SmsWorker = new Worker<SendSmsPayload, void, typeof SEND_SMS_JOB>(SMS_QUEUE, processor, {
@@ -93,12 +96,13 @@ export function createWorkerApp(config: Config, options: WorkerAppOptions): Work
     );
   });
 
-  const sweeper = new OutboxSweeper({ prisma, queue, logger, metrics, config });
+  const sweeper = new OutboxSweeper({ messages: repository, queue, logger, metrics, config });
 
   let closing: Promise<void> | null = null;
   return {
     config,
-    prisma,
+    db,
+    prisma: db.prisma,
     queue,
     worker,
     sweeper,
@@ -114,7 +118,7 @@ export function createWorkerApp(config: Config, options: WorkerAppOptions): Work
         await worker.close();
         await transport.close();
         await queue.close();
-        await prisma.$disconnect();
+        await db.close();
         await Promise.all([workerRedis, queueRedis].map((r) => r.quit().catch(() => r.disconnect())));
       })();
       return closing;

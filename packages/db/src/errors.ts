@@ -1,3 +1,5 @@
+import { Prisma } from './generated/client';
+
 // Codes that mean "the database (or the way to it) is down", wherever they sit
 // in the chain Prisma, its adapter and the mariadb driver wrap around them.
 const UNAVAILABLE_CODES = new Set([
@@ -22,7 +24,7 @@ const UNAVAILABLE_CODES = new Set([
 const UNAVAILABLE_TEXT =
   /pool timeout|ECONNREFUSED|Connection refused|connect ETIMEDOUT|socket has unexpectedly been closed|Can't reach database|Unable to start a transaction in the given time/i;
 
-/** Whether `err` means the database cannot answer now, so the request may be retried (503). */
+/** The database cannot be reached or is overloaded: the caller may try again shortly. */
 export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   if (!err || typeof err !== 'object' || depth > 6) return false;
   const e = err as { code?: unknown; name?: string; message?: string; cause?: unknown; meta?: unknown };
@@ -31,4 +33,18 @@ export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   if (typeof e.message === 'string' && UNAVAILABLE_TEXT.test(e.message)) return true;
   const meta = e.meta as { driverAdapterError?: unknown } | undefined;
   return isDatabaseUnavailable(e.cause, depth + 1) || isDatabaseUnavailable(meta?.driverAdapterError, depth + 1);
+}
+
+/** A deadlock (1213) or lock wait timeout (1205): the transaction was rolled back and may simply be run again. */
+export function isLockConflict(err: unknown): boolean {
+  const errno = (err as { errno?: number } | null)?.errno;
+  return errno === 1213 || errno === 1205;
+}
+
+/** Prisma's "unique constraint failed" (P2002), optionally on a named index. */
+export function isUniqueViolation(err: unknown, index?: string): boolean {
+  if (!(err instanceof Prisma.PrismaClientKnownRequestError) || err.code !== 'P2002') return false;
+  if (!index) return true;
+  // With driver adapters the index name is only in the driver's message.
+  return JSON.stringify(err.meta ?? {}).includes(index) || err.message.includes(index);
 }

@@ -1,0 +1,155 @@
+import type { Db } from '../db';
+import type { SmsMessage } from '../generated/client';
+import type { Statement } from '../sql';
+import type { Row } from './columns';
+import { update } from './update';
+
+export type NewMessage = Pick<SmsMessage, 'id' | 'userId' | 'recipient' | 'body'>;
+
+/** A message as the worker sends it. */
+export type ClaimedMessage = Pick<SmsMessage, 'id' | 'recipient' | 'body' | 'attempts' | 'createTime'>;
+
+export type ClaimOutcome =
+  | { claimed: true; message: ClaimedMessage }
+  | { claimed: false; status: 'missing' | 'sent' | 'failed' | 'queued' }
+  | { claimed: false; status: 'sending'; leaseExpireTime: Date | null };
+
+/** sms_messages.last_error is VARCHAR(1000). */
+const clip = (text: string) => (text.length > 1000 ? `${text.slice(0, 997)}...` : text);
+
+/** The INSERT of a new `queued` message, for a transaction that writes it with what it carries (the outbox). */
+export function insertQueuedMessage(message: NewMessage, now = new Date()): Statement {
+  return [
+    `INSERT INTO sms_messages (id, user_id, recipient, body, status, attempts, due_time, create_time, update_time)
+     VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?)`,
+    [message.id, message.userId, message.recipient, message.body, now, now, now],
+  ];
+}
+
+// Every way out of `sending` is conditional on the row still being `sending`,
+// so a late worker cannot overwrite the outcome another recorded.
+const STILL_SENDING = "id = ? AND status = 'sending'";
+
+/**
+ * The sms_messages rows as the worker moves them: queued → sending → sent |
+ * failed, or back to queued for a retry. Plain SQL, not Prisma's model API:
+ * this is the hot path of every SMS, and Prisma's query building costs the
+ * worker about twice the CPU per message.
+ */
+export class SmsMessagesRepository {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * Takes the row for a worker until `leaseExpireTime`: `queued`, or `sending`
+   * with a lease that ran out (its worker died). One conditional UPDATE counts
+   * the attempt: of two workers racing for a row exactly one matches it; a
+   * failure (pool timeout, deadlock) leaves the row as it was, never `sending`
+   * under a lease nobody holds. The row is read right after it on the same
+   * connection (pipelined: one round trip for both), so a claim sees its own
+   * update and anyone else's.
+   */
+  async claim(id: string, leaseExpireTime: Date, now = new Date()): Promise<ClaimOutcome> {
+    const [claimed, rows] = await this.db.sql.pipeline<
+      [
+        { affectedRows: number },
+        Row<'sms_messages', 'id' | 'recipient' | 'body' | 'attempts' | 'createTime' | 'status' | 'leaseExpireTime'>[],
+      ]
+    >([
+      update(
+        'sms_messages',
+        "status = 'sending', lease_expire_time = ?, attempts = attempts + 1",
+        "id = ? AND (status = 'queued' OR (status = 'sending' AND (lease_expire_time < ? OR lease_expire_time IS NULL)))",
+        [leaseExpireTime, id, now],
+      ),
+      [
+        'SELECT id, recipient, body, attempts, create_time, status, lease_expire_time FROM sms_messages WHERE id = ?',
+        [id],
+      ],
+    ]);
+    const row = rows[0];
+    if (!row) return { claimed: false, status: 'missing' };
+    if (claimed.affectedRows === 1) {
+      const { recipient, body, attempts, create_time: createTime } = row;
+      return { claimed: true, message: { id: row.id, recipient, body, attempts, createTime } };
+    }
+    // Final, or another worker holds it (its lease is live).
+    if (row.status === 'sending') return { claimed: false, status: 'sending', leaseExpireTime: row.lease_expire_time };
+    return { claimed: false, status: row.status };
+  }
+
+  /** `finalBody` replaces the text (which carries a code). False when the row was no longer this worker's. */
+  async markSent(id: string, providerMessageId: string | null, sentTime: Date, finalBody: string): Promise<boolean> {
+    return this.leave(
+      "status = 'sent', provider_message_id = ?, sent_time = ?, last_error = NULL, lease_expire_time = NULL, body = ?",
+      [providerMessageId, sentTime, finalBody],
+      id,
+    );
+  }
+
+  async markFailed(id: string, error: string, finalBody: string): Promise<boolean> {
+    return this.leave(
+      "status = 'failed', last_error = ?, lease_expire_time = NULL, body = ?",
+      [clip(error), finalBody],
+      id,
+    );
+  }
+
+  /** Back to `queued` until `dueTime`; `refundAttempt` takes back the attempt the claim counted. */
+  async requeue(id: string, error: string, dueTime: Date, refundAttempt: boolean): Promise<boolean> {
+    return this.leave(
+      "status = 'queued', last_error = ?, lease_expire_time = NULL, due_time = ?, attempts = attempts - ?",
+      [clip(error), dueTime, refundAttempt ? 1 : 0],
+      id,
+    );
+  }
+
+  private async leave(set: string, values: readonly unknown[], id: string): Promise<boolean> {
+    const [sql, params] = update('sms_messages', set, STILL_SENDING, [...values, id]);
+    return (await this.db.sql.execute(sql, params)) === 1;
+  }
+
+  /** When the last `limit` messages to `recipient` since `since` were created, newest first. */
+  async recentCreateTimes(recipient: string, since: Date, limit: number): Promise<Date[]> {
+    const rows = await this.db.prisma.smsMessage.findMany({
+      where: { recipient, createTime: { gte: since } },
+      select: { createTime: true },
+      orderBy: { createTime: 'desc' },
+      take: limit,
+    });
+    return rows.map((r) => r.createTime);
+  }
+
+  /**
+   * The outbox relay's pass, in one transaction: the rows overdue at `cutoff`
+   * (`queued` ones, and `sending` ones whose lease ran out then: their worker
+   * died and their job did not come back), at most `limit` of each, locked
+   * with FOR UPDATE SKIP LOCKED so concurrent relays never take the same row;
+   * `relay` gets their ids; then the `queued` ones become due again now, so
+   * they are looked at again only after another `cutoff` age. Returns how
+   * many rows were overdue.
+   */
+  async relayOverdue(cutoff: Date, limit: number, relay: (ids: string[]) => Promise<void>): Promise<number> {
+    return this.db.prisma.$transaction(async (tx) => {
+      const queued = await tx.$queryRaw<Row<'sms_messages', 'id'>[]>`
+        SELECT id FROM sms_messages
+        WHERE status = 'queued' AND due_time < ${cutoff}
+        ORDER BY due_time LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED`;
+      const abandoned = await tx.$queryRaw<Row<'sms_messages', 'id'>[]>`
+        SELECT id FROM sms_messages
+        WHERE status = 'sending' AND lease_expire_time < ${cutoff}
+        LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED`;
+      const ids = [...queued, ...abandoned].map((r) => r.id);
+      if (ids.length === 0) return 0;
+      await relay(ids);
+      if (queued.length) {
+        await tx.smsMessage.updateMany({
+          where: { id: { in: queued.map((r) => r.id) }, status: 'queued' },
+          data: { dueTime: new Date() },
+        });
+      }
+      return ids.length;
+    });
+  }
+}

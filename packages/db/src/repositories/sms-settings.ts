@@ -1,0 +1,163 @@
+import type { Db } from '../db';
+import { isUniqueViolation } from '../errors';
+import type { SmsSettings } from '../generated/client';
+import type { Row } from './columns';
+import { insertQueuedMessage, type NewMessage } from './sms-messages';
+import { update } from './update';
+
+/** What the services read of a settings row. */
+export type SettingsState = Pick<SmsSettings, 'phone' | 'verified' | 'codeHash' | 'codeExpireTime'>;
+
+/** One phone verified by at most one account: the index that says so. */
+const VERIFIED_PHONE_INDEX = 'sms_settings_verified_phone_key';
+
+// A live code: the phone's pending, unexpired code.
+const LIVE = 'phone = ? AND verified = FALSE AND code_hash IS NOT NULL AND code_expire_time > ?';
+
+type Loaded = Partial<Row<'sms_settings', 'phone' | 'verified' | 'codeHash' | 'codeExpireTime'>> & {
+  settings_user_id: string | null;
+  holder_user_id: string | null;
+};
+
+/** The sms_settings table: an account's phone and the verification of it. */
+export class SmsSettingsRepository {
+  constructor(private readonly db: Db) {}
+
+  /**
+   * The account's settings (null when it has none yet), or undefined when the
+   * account does not exist; with `holderOf` also the account that has that
+   * phone verified, if any. One round trip: the account and its settings in
+   * one join (Prisma's nested select is two).
+   */
+  async loadForAccount(
+    userId: string,
+    holderOf?: string,
+  ): Promise<{ settings: SettingsState | null; holderUserId: string | null } | undefined> {
+    const holder = holderOf ? '(SELECT h.user_id FROM sms_settings h WHERE h.verified_phone = ?)' : 'NULL';
+    const [row] = await this.db.sql.query<Loaded>(
+      `SELECT s.user_id AS settings_user_id, s.phone, s.verified, s.code_hash, s.code_expire_time,
+         ${holder} AS holder_user_id
+       FROM accounts a LEFT JOIN sms_settings s ON s.user_id = a.id
+       WHERE a.id = ?`,
+      holderOf ? [holderOf, userId] : [userId],
+    );
+    if (!row) return undefined;
+    const settings =
+      row.settings_user_id === null
+        ? null
+        : {
+            phone: row.phone ?? null,
+            verified: Boolean(row.verified),
+            codeHash: row.code_hash ?? null,
+            codeExpireTime: row.code_expire_time ?? null,
+          };
+    return { settings, holderUserId: row.holder_user_id };
+  }
+
+  /** The account whose settings last asked for this phone and have not verified it. */
+  async findPendingUser(phone: string): Promise<string | null> {
+    const [row] = await this.db.sql.query<Row<'sms_settings', 'userId'>>(
+      'SELECT user_id FROM sms_settings WHERE phone = ? AND verified = FALSE ORDER BY update_time DESC LIMIT 1',
+      [phone],
+    );
+    return row?.user_id ?? null;
+  }
+
+  /**
+   * Counts an attempt against the phone's live code, unless it has had
+   * `maxAttempts` already, and returns the codes that may still be tried. The
+   * count is atomic, so concurrent guesses cannot exceed `maxAttempts`. One
+   * round trip: the UPDATE and the SELECT are pipelined on one connection,
+   * and the SELECT sees the UPDATE.
+   */
+  async countAttempt(
+    phone: string,
+    maxAttempts: number,
+    now = new Date(),
+  ): Promise<{ counted: boolean; candidates: { userId: string; codeHash: string | null }[] }> {
+    const [counted, rows] = await this.db.sql.pipeline<
+      [{ affectedRows: number }, Row<'sms_settings', 'userId' | 'codeHash'>[]]
+    >([
+      update('sms_settings', 'code_attempts = code_attempts + 1', `${LIVE} AND code_attempts < ?`, [
+        phone,
+        now,
+        maxAttempts,
+      ]),
+      [`SELECT user_id, code_hash FROM sms_settings WHERE ${LIVE} AND code_attempts <= ?`, [phone, now, maxAttempts]],
+    ]);
+    return {
+      counted: counted.affectedRows > 0,
+      candidates: rows.map((r) => ({ userId: r.user_id, codeHash: r.code_hash })),
+    };
+  }
+
+  /** Whether the phone has a live code (one that used up its attempts included). */
+  async hasLiveCode(phone: string, now = new Date()): Promise<boolean> {
+    const [row] = await this.db.sql.query<{ n: bigint }>(`SELECT COUNT(*) AS n FROM sms_settings WHERE ${LIVE}`, [
+      phone,
+      now,
+    ]);
+    return Number(row?.n ?? 0) > 0;
+  }
+
+  /**
+   * The phone is verified if the account still has the pending code `codeHash`
+   * (so a code is used at most once): 'stale' when it has not, 'phone-in-use'
+   * when another account has verified the phone meanwhile.
+   */
+  async verifyWithCode(
+    userId: string,
+    codeHash: string,
+    phone: string,
+  ): Promise<'verified' | 'stale' | 'phone-in-use'> {
+    try {
+      const won = await this.db.prisma.smsSettings.updateMany({
+        where: { userId, codeHash, verified: false },
+        data: { verified: true, verifiedPhone: phone, codeHash: null, codeExpireTime: null, codeAttempts: 0 },
+      });
+      return won.count === 0 ? 'stale' : 'verified';
+    } catch (err) {
+      if (isUniqueViolation(err, VERIFIED_PHONE_INDEX)) return 'phone-in-use';
+      throw err;
+    }
+  }
+
+  /** Sets the phone as verified without a code (an admin's word); 'phone-in-use' when another account has it. */
+  async setVerified(userId: string, phone: string): Promise<SettingsState | 'phone-in-use'> {
+    const data = { phone, verified: true, verifiedPhone: phone, codeHash: null, codeExpireTime: null, codeAttempts: 0 };
+    try {
+      return await this.db.prisma.smsSettings.upsert({ where: { userId }, create: { userId, ...data }, update: data });
+    } catch (err) {
+      if (isUniqueViolation(err, VERIFIED_PHONE_INDEX)) return 'phone-in-use';
+      throw err;
+    }
+  }
+
+  /**
+   * A new pending code for the phone and the SMS carrying it, in one
+   * transaction (the outbox): an upsert and an insert, pipelined after START
+   * TRANSACTION, then COMMIT — two round trips, where Prisma's upsert and
+   * create in a transaction make eight (BEGIN, read, update, read back,
+   * insert, read back, COMMIT).
+   */
+  async storeCode(
+    userId: string,
+    phone: string,
+    code: { codeHash: string; codeExpireTime: Date },
+    message: Omit<NewMessage, 'userId' | 'recipient'>,
+    now = new Date(),
+  ): Promise<void> {
+    await this.db.sql.transaction([
+      [
+        `INSERT INTO sms_settings
+           (user_id, phone, verified, verified_phone, code_hash, code_expire_time, code_attempts, update_time)
+         VALUES (?, ?, FALSE, NULL, ?, ?, 0, ?)
+         ON DUPLICATE KEY UPDATE phone = VALUES(phone), verified = FALSE, verified_phone = NULL,
+           code_hash = VALUES(code_hash), code_expire_time = VALUES(code_expire_time), code_attempts = 0,
+           update_time = VALUES(update_time)`,
+        [userId, phone, code.codeHash, code.codeExpireTime, now],
+      ],
+      insertQueuedMessage({ ...message, userId, recipient: phone }, now),
+    ]);
+  }
+}
