@@ -4,7 +4,7 @@
 #   docker build --target api .      the HTTP API (the default target)
 #   docker build --target worker .   the BullMQ worker (metrics on 9100)
 #   docker build --target migrate .  applies prisma/migrations and exits
-# docker-compose.yml builds all three. See docs/operating-docker.md.
+# docker-compose.yml builds all three. See docs/operations.md, "Containers".
 #
 # The runtime images hold compiled JavaScript (scripts/build.ts), the production
 # dependencies and nothing else: no TypeScript, no tsx, no pnpm, no Prisma CLI.

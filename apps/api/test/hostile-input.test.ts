@@ -2,7 +2,7 @@
 // has: random JSON, wrong types, huge strings, deep nesting, unicode and
 // control characters, __proto__/constructor keys, numbers as phones, SQL and
 // shell metacharacters, bad paths and query strings, bad headers. Whatever
-// arrives: never a 5xx, an error always has API.md's body with the
+// arrives: never a 5xx, an error always has the contract's body with the
 // correlation id of x-request-id, and a rejected request changes no row.
 // Oversized headers and broken HTTP need a real socket: the last test.
 import { createHash, randomBytes } from 'node:crypto';
@@ -238,7 +238,7 @@ function assertAnswer(res: LightMyRequestResponse, what: string, ownErrors = fal
     typeof parsed.message !== 'string' ||
     parsed.correlation_id !== res.headers['x-request-id']
   ) {
-    throw new Error(`${what}: not API.md's error body: ${res.statusCode} ${res.body.slice(0, 300)}`);
+    throw new Error(`${what}: not the contract's error body: ${res.statusCode} ${res.body.slice(0, 300)}`);
   }
 }
 
@@ -486,7 +486,7 @@ t.test('over a real socket: oversized and broken headers, broken HTTP', async (t
       const [head = '', text = ''] = answer.split('\r\n\r\n');
       const requestId = /^x-request-id: (.+)$/im.exec(head)?.[1];
       const error = JSON.parse(text) as Record<string, unknown>;
-      t.match(error, { code: 'INVALID_REQUEST', status, message: String }, `${name}: API.md's error body`);
+      t.match(error, { code: 'INVALID_REQUEST', status, message: String }, `${name}: the contract's error body`);
       t.equal(error.correlation_id, requestId, `${name}: correlation id = x-request-id`);
     }
     statuses.push(`${name}: ${status || 'closed'}`);

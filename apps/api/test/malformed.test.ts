@@ -1,7 +1,7 @@
 import t from 'tap';
 import { body, buildTestApp, newUser } from './helpers';
 
-// Every malformed request gets API.md's error body with a 4xx: never a 500,
+// Every malformed request gets the contract's error body with a 4xx: never a 500,
 // never a stack trace, always the correlation id of the x-request-id header.
 t.test('malformed requests', async (t) => {
   const { app } = await buildTestApp(t, { IP_RATE_LIMIT_PER_MINUTE: '10000' });

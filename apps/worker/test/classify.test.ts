@@ -1,4 +1,4 @@
-// The retry policy's table (DESIGN.md): HTTP status first, MessageBird's code second.
+// The retry policy's table (docs/reliability.md): HTTP status first, MessageBird's code second.
 import t from 'tap';
 import { classifyProviderFailure, parseRetryAfter, type ProviderFailure } from '../src/sms/classify';
 

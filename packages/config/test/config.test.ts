@@ -1,7 +1,7 @@
 import t from 'tap';
 import { ConfigError, loadConfig } from '@sms/config';
 
-t.test('defaults match API.md with nothing set', async (t) => {
+t.test('defaults match docs/configuration.md with nothing set', async (t) => {
   const config = loadConfig({});
   t.equal(config.PORT, 8080);
   t.equal(config.HOST, '0.0.0.0');

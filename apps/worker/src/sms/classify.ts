@@ -21,7 +21,7 @@ export interface ProviderFailure {
   retryAfterMs?: number;
 }
 
-// MessageBird's error codes (REFERENCE.md 1.3).
+// MessageBird's error codes (its API documentation's error table).
 const OPERATOR_CODES: ReadonlyMap<number, string> = new Map([
   [2, 'bad_key'],
   [25, 'no_balance'],
@@ -55,7 +55,7 @@ function describe(failure: ProviderFailure): string {
 
 /**
  * Maps a MessageBird failure to what the worker does about it: HTTP status
- * first, then MessageBird's error code (DESIGN.md's retry policy).
+ * first, then MessageBird's error code (the retry policy in docs/reliability.md).
  */
 export function classifyProviderFailure(failure: ProviderFailure): SendError {
   const { statusCode } = failure;

@@ -22,7 +22,7 @@ interface SdkError extends Error {
 }
 
 /**
- * Sends through the `messagebird` SDK with its defects neutralised (DESIGN.md):
+ * Sends through the `messagebird` SDK with its defects neutralised (docs/reliability.md):
  * a send counts only with an id and totalSentCount >= 1, the HTTP status is
  * observed beside the SDK so a 429 is never taken for success, timeouts and
  * resets are retried as ambiguous, and sockets are never reused.
