@@ -1,4 +1,5 @@
 import envSchema from 'env-schema';
+import { DatabaseUrlError, parseDatabaseUrl } from './database-url';
 import { ConfigSchema, type Env } from './schema';
 
 /** Used when APP_SECRET is unset outside production; never valid in production. */
@@ -56,8 +57,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (parsed.EXPOSE_VERIFICATION_CODE && production) {
     throw new ConfigError('Invalid configuration: EXPOSE_VERIFICATION_CODE=true is refused when NODE_ENV=production');
   }
-  for (const url of ['DATABASE_URL', 'REDIS_URL'] as const) {
-    if (!URL.canParse(parsed[url])) throw new ConfigError(`Invalid configuration: ${url} is not a valid URL`);
+  if (!URL.canParse(parsed.REDIS_URL)) throw new ConfigError('Invalid configuration: REDIS_URL is not a valid URL');
+  try {
+    // The whole URL, options included (database-url.ts), so a typo stops the start.
+    parseDatabaseUrl(parsed.DATABASE_URL);
+  } catch (err) {
+    if (!(err instanceof DatabaseUrlError)) throw err;
+    throw new ConfigError(`Invalid configuration: DATABASE_URL ${err.message}`);
   }
   const transport = parsed.SMS_TRANSPORT ?? (parsed.MESSAGEBIRD_ACCESS_KEY ? 'messagebird' : 'log');
   if (transport === 'messagebird' && !parsed.MESSAGEBIRD_ACCESS_KEY) {
