@@ -127,4 +127,13 @@ started=$(date +%s)
 status=0
 pnpm exec tap "$@" || status=$?
 echo "test-mysql: suite finished in $(($(date +%s) - started)) s with status $status"
+# What passes on MySQL but is deprecated there (e.g. VALUES() in ON DUPLICATE
+# KEY UPDATE, warning 1287) only shows as a warning: list the statements.
+warned=$(mysql_root -N -e "SELECT CONCAT(SUM(SUM_WARNINGS), ' warning(s) in ', SUM(COUNT_STAR), ' run(s): ',
+    LEFT(ANY_VALUE(DIGEST_TEXT), 300)) FROM performance_schema.events_statements_summary_by_digest
+  WHERE SCHEMA_NAME LIKE 'sms\\_%' AND SUM_WARNINGS > 0 GROUP BY DIGEST ORDER BY SUM(SUM_WARNINGS) DESC" 2>/dev/null || true)
+if [ -n "$warned" ]; then
+  echo "test-mysql: statements of the suite that MySQL warned about:"
+  sed 's/^/  /' <<<"$warned"
+fi
 exit "$status"

@@ -19,6 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import t from 'tap';
 import { parse } from 'yaml';
+import { parseDatabaseUrl } from '@sms/config';
 import { baseConfig, deleteRedisPrefix, dropDatabase, uniqueName, waitFor } from '@sms/testing';
 import { ENTRIES, outputFor } from '../scripts/build';
 
@@ -110,6 +111,13 @@ t.test('MySQL 8: utf8mb4, UTC, persistent, health-checked', async (t) => {
     /--protocol=TCP/,
     'checked over TCP (not ready during init)',
   );
+});
+
+t.test("the services' DATABASE_URL logs in to MySQL 8 without relying on a warm auth cache", async (t) => {
+  for (const name of ['migrate', 'api', 'worker']) {
+    const url = String(env(service(name)).DATABASE_URL).replace(/\$\{(\w+):-([^}]*)\}/g, '$2');
+    t.match(parseDatabaseUrl(url), { host: 'mysql', database: 'sms_settings', allowPublicKeyRetrieval: true }, name);
+  }
 });
 
 t.test('migrate is a one-shot that api and worker wait for', async (t) => {

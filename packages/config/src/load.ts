@@ -41,7 +41,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const data = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   let parsed: Env;
   try {
-    parsed = envSchema<Env>({ schema: ConfigSchema, data, dotenv: false });
+    // env: false — only `env` is read (by default process.env itself); env-schema
+    // would otherwise lay process.env under it, so loadConfig({...}) in tests
+    // picked up the shell's DATABASE_URL and friends.
+    parsed = envSchema<Env>({ schema: ConfigSchema, data, dotenv: false, env: false });
   } catch (err) {
     const errors = (err as { errors?: AjvError[] }).errors;
     const first = errors?.[0];
