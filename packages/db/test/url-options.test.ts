@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import t from 'tap';
 import mariadb from 'mariadb';
 import { checkDatabase, createPrismaClient, migrate, parseDatabaseUrl } from '@sms/db';
-import { baseConfig, createTestDatabase, type Teardown } from '@sms/testing';
+import { createTestDatabase, type Teardown } from '@sms/testing';
 
 async function unrelatedCa(t: Teardown): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'db-ca-'));
