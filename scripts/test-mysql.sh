@@ -38,7 +38,8 @@ if [ ! -e "$CHROOT/.sms-ready" ]; then
   started=$(date +%s)
   log="$CHROOT.build.log"
   echo "test-mysql: making the MySQL chroot in $CHROOT (once; about a minute, log in $log)"
-  {
+  # A separate shell: set -e does not apply inside a `cmd || die` list.
+  CHROOT=$CHROOT SUITE=$SUITE bash -euxc '
     if ! command -v debootstrap >/dev/null; then
       apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y debootstrap
     fi
@@ -50,7 +51,7 @@ if [ ! -e "$CHROOT/.sms-ready" ]; then
       apt-get install -y --no-install-recommends mysql-server-core mysql-client-core
     chroot "$CHROOT.tmp" apt-get clean
     chroot "$CHROOT.tmp" /usr/sbin/mysqld --version
-  } >"$log" 2>&1 || die "cannot make the MySQL chroot in $CHROOT: $(grep -E '^(E:|W:|debootstrap|chroot)' "$log" | tail -1 || true) (full log: $log)"
+  ' >"$log" 2>&1 || die "cannot make the MySQL chroot in $CHROOT: $(grep -E '^(E:|W:|debootstrap|chroot)' "$log" | tail -1 || true) (full log: $log)"
   touch "$CHROOT.tmp/.sms-ready"
   rm -rf "$CHROOT"
   mv "$CHROOT.tmp" "$CHROOT"
