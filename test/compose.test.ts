@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { Ajv } from 'ajv';
 import t from 'tap';
+import { parseDatabaseUrl } from '@sms/config';
 import { parse } from 'yaml';
 import { ENTRIES, outputFor } from '../scripts/build';
 import { chain, imageHealthcheck, read, stages } from './lib/dockerfile';
@@ -98,6 +99,13 @@ t.test('MySQL 8: utf8mb4, UTC, persistent, health-checked', async (t) => {
     /--protocol=TCP/,
     'checked over TCP (not ready during init)',
   );
+});
+
+t.test("the services' DATABASE_URL logs in to MySQL 8 without relying on a warm auth cache", async (t) => {
+  for (const name of ['migrate', 'api', 'worker']) {
+    const url = String(env(service(name)).DATABASE_URL).replace(/\$\{(\w+):-([^}]*)\}/g, '$2');
+    t.match(parseDatabaseUrl(url), { host: 'mysql', database: 'sms_settings', allowPublicKeyRetrieval: true }, name);
+  }
 });
 
 t.test('migrate is a one-shot that api and worker wait for', async (t) => {

@@ -4,3 +4,9 @@ export { loggerOptions } from './logger';
 export { ID_PATTERN, LOGIN_PATTERN } from './formats';
 export { withTimeout } from './timeout';
 export { outageLog } from './outage';
+export {
+  parseDatabaseUrl,
+  DatabaseUrlError,
+  DATABASE_URL_OPTIONS,
+  type DatabaseConnectionOptions,
+} from './database-url';

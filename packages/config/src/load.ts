@@ -1,4 +1,5 @@
 import envSchema from 'env-schema';
+import { DatabaseUrlError, parseDatabaseUrl } from './database-url';
 import { ConfigSchema, type Env } from './schema';
 
 /** Used when APP_SECRET is unset outside production; never valid in production. */
@@ -40,7 +41,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const data = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   let parsed: Env;
   try {
-    parsed = envSchema<Env>({ schema: ConfigSchema, data, dotenv: false });
+    // env: false — only `env` is read (by default process.env itself); env-schema
+    // would otherwise lay process.env under it, so loadConfig({...}) in tests
+    // picked up the shell's DATABASE_URL and friends.
+    parsed = envSchema<Env>({ schema: ConfigSchema, data, dotenv: false, env: false });
   } catch (err) {
     const errors = (err as { errors?: AjvError[] }).errors;
     const first = errors?.[0];
@@ -56,8 +60,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (parsed.EXPOSE_VERIFICATION_CODE && production) {
     throw new ConfigError('Invalid configuration: EXPOSE_VERIFICATION_CODE=true is refused when NODE_ENV=production');
   }
-  for (const url of ['DATABASE_URL', 'REDIS_URL'] as const) {
-    if (!URL.canParse(parsed[url])) throw new ConfigError(`Invalid configuration: ${url} is not a valid URL`);
+  if (!URL.canParse(parsed.REDIS_URL)) throw new ConfigError('Invalid configuration: REDIS_URL is not a valid URL');
+  try {
+    // The whole URL, options included (database-url.ts), so a typo stops the start.
+    parseDatabaseUrl(parsed.DATABASE_URL);
+  } catch (err) {
+    if (!(err instanceof DatabaseUrlError)) throw err;
+    throw new ConfigError(`Invalid configuration: DATABASE_URL ${err.message}`);
   }
   const transport = parsed.SMS_TRANSPORT ?? (parsed.MESSAGEBIRD_ACCESS_KEY ? 'messagebird' : 'log');
   if (transport === 'messagebird' && !parsed.MESSAGEBIRD_ACCESS_KEY) {

@@ -51,6 +51,21 @@ const bad: [string, Record<string, string>, RegExp][] = [
   ['non-numeric port', { PORT: 'eighty' }, /PORT must be integer/],
   ['unparsable database URL', { DATABASE_URL: 'mysql://[::1' }, /DATABASE_URL is not a valid URL/],
   ['database URL of another scheme', { DATABASE_URL: 'postgres://x/y' }, /DATABASE_URL has an invalid format/],
+  [
+    'unknown database URL option',
+    { DATABASE_URL: 'mysql://root@127.0.0.1:3306/sms_settings?sslmode=require' },
+    /^Invalid configuration: DATABASE_URL has an unknown option "sslmode" \(known: ssl, /,
+  ],
+  [
+    'bad database URL option value',
+    { DATABASE_URL: 'mysql://root@127.0.0.1:3306/sms_settings?allowPublicKeyRetrieval=yes' },
+    /^Invalid configuration: DATABASE_URL option allowPublicKeyRetrieval must be true or false$/,
+  ],
+  [
+    'database URL without a database',
+    { DATABASE_URL: 'mysql://root@127.0.0.1:3306/' },
+    /DATABASE_URL must name a database/,
+  ],
   ['redis URL of another scheme', { REDIS_URL: 'http://x' }, /REDIS_URL has an invalid format/],
   ['production without APP_SECRET', { NODE_ENV: 'production' }, /APP_SECRET is required when NODE_ENV=production/],
   ['short APP_SECRET', { APP_SECRET: 'short' }, /APP_SECRET must NOT have fewer than 32 characters/],

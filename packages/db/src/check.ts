@@ -8,7 +8,7 @@ import mariadb from 'mariadb';
  * migrations were not run).
  */
 export async function checkDatabase(databaseUrl: string): Promise<void> {
-  const conn = await mariadb.createConnection({ ...parseDatabaseUrl(databaseUrl), connectTimeout: 3000 });
+  const conn = await mariadb.createConnection({ connectTimeout: 3000, ...parseDatabaseUrl(databaseUrl) });
   try {
     await conn.query('SELECT 1 FROM sms_messages LIMIT 1');
   } finally {

@@ -69,7 +69,7 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   const log = options.log ?? (() => {});
   const migrations = await readMigrations(options.migrationsDir ?? MIGRATIONS_DIR);
 
-  const admin = await mariadb.createConnection({ ...server, connectTimeout: 5000 });
+  const admin = await mariadb.createConnection({ connectTimeout: 5000, ...server });
   try {
     await admin.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   } finally {
@@ -77,11 +77,11 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   }
 
   const conn = await mariadb.createConnection({
+    connectTimeout: 5000,
     ...server,
     database,
     timezone: '+00:00',
     multipleStatements: true,
-    connectTimeout: 5000,
   });
   const lockName = `prisma_migrate:${database}`.slice(0, 64);
   try {

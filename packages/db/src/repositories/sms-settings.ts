@@ -152,10 +152,11 @@ export class SmsSettingsRepository {
         `INSERT INTO sms_settings
            (user_id, phone, verified, verified_phone, code_hash, code_expire_time, code_attempts, update_time)
          VALUES (?, ?, FALSE, NULL, ?, ?, 0, ?)
-         ON DUPLICATE KEY UPDATE phone = VALUES(phone), verified = FALSE, verified_phone = NULL,
-           code_hash = VALUES(code_hash), code_expire_time = VALUES(code_expire_time), code_attempts = 0,
-           update_time = VALUES(update_time)`,
-        [userId, phone, code.codeHash, code.codeExpireTime, now],
+         ON DUPLICATE KEY UPDATE phone = ?, verified = FALSE, verified_phone = NULL,
+           code_hash = ?, code_expire_time = ?, code_attempts = 0, update_time = ?`,
+        // The values are bound twice: MySQL deprecates VALUES(col) here and
+        // MariaDB has no row alias (INSERT … AS new), so neither form fits both.
+        [userId, phone, code.codeHash, code.codeExpireTime, now, phone, code.codeHash, code.codeExpireTime, now],
       ],
       insertQueuedMessage({ ...message, userId, recipient: phone }, now),
     ]);
