@@ -95,7 +95,7 @@ async function onOwnServer(
 }
 
 const anchorRow = (r: Results, anchor: Anchor, scenario: Scenario) =>
-  onOwnServer(r, `anchor ${anchor}`, 'bench/anchor-server.ts', `anchor: ${ANCHORS[anchor]}`, scenario, {
+  onOwnServer(r, `anchor-${anchor}`, 'bench/anchor-server.ts', `anchor: ${ANCHORS[anchor]}`, scenario, {
     BENCH_ANCHOR: anchor,
   });
 
