@@ -54,7 +54,7 @@ export function tableLines(rows: Row[]): string[] {
   return lines;
 }
 
-const CPU_COLUMNS = ['api', 'baseline', 'worker', 'raw', 'mariadb', 'redis', 'bench', 'other'];
+const CPU_COLUMNS = ['api', 'baseline', 'anchor', 'worker', 'raw', 'mariadb', 'redis', 'bench', 'other'];
 
 /** The cores the system under test used: everything but the load generator. */
 export const serviceCores = (cpu: Record<string, number>) =>
@@ -103,7 +103,7 @@ export function renderMarkdown(report: Report): string {
     '**Peak RSS:** ' + report.memory.map((m) => `${m.name} ${fmt(m.peakMb)} MB`).join(', ') + '.',
     '',
     ...report.details.flatMap((d) => [d, '']),
-    '## Targets (issue 6)',
+    '## Targets',
     '',
     '| target | goal | measured | met |',
     '|---|---|---|---|',

@@ -18,33 +18,25 @@ export function createMetrics(options: { queue?: QueueCounts; defaultMetrics?: b
   if (options.defaultMetrics) collectDefaultMetrics({ register: registry });
   const registers = [registry];
 
+  // Counters differ only in name, help and whether they are split by reason.
+  const counter = (name: string, help: string) => new Counter({ name, help, registers });
+  const byReason = (name: string, help: string) =>
+    new Counter({ name, help, labelNames: ['reason'] as const, registers });
+
   const queue = options.queue;
   return {
     registry,
-    sent: new Counter({ name: 'sms_messages_sent_total', help: 'SMS the provider accepted', registers }),
-    failed: new Counter({
-      name: 'sms_messages_failed_total',
-      help: 'SMS given up on, by reason (code_9, http_500, timeout, max_attempts…)',
-      labelNames: ['reason'] as const,
-      registers,
-    }),
-    retries: new Counter({
-      name: 'sms_send_retries_total',
-      help: 'Failed send attempts that will be retried with backoff, by reason',
-      labelNames: ['reason'] as const,
-      registers,
-    }),
-    rateLimited: new Counter({
-      name: 'sms_rate_limited_total',
-      help: 'Sends the provider refused with 429 (waited for, no attempt used)',
-      registers,
-    }),
-    alerts: new Counter({
-      name: 'sms_provider_alerts_total',
-      help: 'Operator problems reported by the provider (bad_key, no_balance); sending pauses',
-      labelNames: ['reason'] as const,
-      registers,
-    }),
+    sent: counter('sms_messages_sent_total', 'SMS the provider accepted'),
+    failed: byReason(
+      'sms_messages_failed_total',
+      'SMS given up on, by reason (code_9, http_500, timeout, max_attempts…)',
+    ),
+    retries: byReason('sms_send_retries_total', 'Failed send attempts that will be retried with backoff, by reason'),
+    rateLimited: counter('sms_rate_limited_total', 'Sends the provider refused with 429 (waited for, no attempt used)'),
+    alerts: byReason(
+      'sms_provider_alerts_total',
+      'Operator problems reported by the provider (bad_key, no_balance); sending pauses',
+    ),
     alertActive: new Gauge({
       name: 'sms_provider_alert',
       help: '1 while the last provider answer was an operator problem of this reason, 0 after a success',
@@ -57,11 +49,10 @@ export function createMetrics(options: { queue?: QueueCounts; defaultMetrics?: b
       buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300, 900, 3600],
       registers,
     }),
-    sweeperEnqueued: new Counter({
-      name: 'sms_outbox_reenqueued_total',
-      help: 'Jobs the outbox sweeper added or revived for rows that had none',
-      registers,
-    }),
+    sweeperEnqueued: counter(
+      'sms_outbox_reenqueued_total',
+      'Jobs the outbox sweeper added or revived for rows that had none',
+    ),
     queueDepth: new Gauge({
       name: 'sms_queue_jobs',
       help: 'Jobs in the sms queue by state, read from Redis at scrape time',

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Account, Repositories } from '@sms/db';
+import type { Account, Repositories, SessionHolder, SettingsState } from '@sms/db';
 import { errors } from './errors';
 import { newId } from './ids';
 import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords';
@@ -121,7 +121,27 @@ export class AccountsService {
   async authenticate(sessionId: string | undefined): Promise<Caller | null> {
     if (!sessionId || !SESSION_ID.test(sessionId)) return null;
     const idHash = hashSessionId(sessionId);
-    const session = await this.sessions.findHolder(idHash);
+    return this.callerOf(idHash, await this.sessions.findHolder(idHash));
+  }
+
+  /**
+   * As authenticate, with the account `userId`'s settings read in the same
+   * round trip (GET's one query): `account` is undefined when there is no such
+   * account. Whether the caller may see them is for the settings service.
+   */
+  async authenticateReading(
+    sessionId: string | undefined,
+    userId: string,
+  ): Promise<{ caller: Caller; account: { settings: SettingsState | null } | undefined } | null> {
+    if (!sessionId || !SESSION_ID.test(sessionId)) return null;
+    const idHash = hashSessionId(sessionId);
+    const found = await this.sessions.findHolderWithSettings(idHash, userId);
+    const caller = await this.callerOf(idHash, found?.holder ?? null);
+    return caller && { caller, account: found!.account };
+  }
+
+  /** The caller of a live session, extending it (sliding expiry); null when there is none or it expired. */
+  private async callerOf(idHash: string, session: SessionHolder | null): Promise<Caller | null> {
     const now = Date.now();
     if (!session || session.expireTime.getTime() <= now) return null;
     const ttlMs = this.sessionTtlSeconds * 1000;

@@ -11,6 +11,7 @@ export {
   type SettingsDeps,
   type SettingsView,
   type SettingsUpdateView,
+  type Prefetched,
 } from './settings';
 export { VerificationService, type VerificationDeps } from './verification';
 export { redactBody } from './redact';

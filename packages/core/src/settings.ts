@@ -27,6 +27,12 @@ export interface SettingsUpdateView extends SettingsView {
   ver_expire_time: string | null;
 }
 
+/** An account's settings read along with the session, before the route's handler ran. */
+export interface Prefetched {
+  userId: string;
+  account: { settings: SettingsState | null } | undefined;
+}
+
 export interface SettingsDeps {
   smsSettings: Pick<SmsSettingsRepository, 'loadForAccount' | 'setVerified'>;
   config: Pick<SettingsConfig, 'SMS_ALLOWED_COUNTRIES' | 'EXPOSE_VERIFICATION_CODE'>;
@@ -49,8 +55,17 @@ export class SmsSettingsService {
     return loaded;
   }
 
-  async get(userId: string, caller: Caller): Promise<SettingsView> {
-    const { settings } = await this.loadForCaller(userId, caller);
+  /**
+   * `read`: the account's settings as read with the session
+   * (AccountsService.authenticateReading), which saves GET its second query.
+   */
+  async get(userId: string, caller: Caller, read?: Prefetched): Promise<SettingsView> {
+    let settings: SettingsState | null;
+    if (read?.userId === userId) {
+      if (caller.userId !== userId && !caller.admin) throw errors.notOwnerOrAdmin();
+      if (!read.account) throw errors.notFound('no such account');
+      settings = read.account.settings;
+    } else ({ settings } = await this.loadForCaller(userId, caller));
     return { phone: settings?.phone ?? null, verified: settings?.verified ?? false, id: userId };
   }
 

@@ -75,6 +75,31 @@ t.test('sessions: the holder with its admin flag, extended, deleted', async (t) 
   t.equal(await sessions.findHolder('a'.repeat(64)), null);
 });
 
+t.test("sessions: the holder and an account's settings in one statement", async (t) => {
+  const { accounts, sessions, smsSettings } = createRepositories(await testDb(t));
+  await accounts.create(account(1));
+  await accounts.create(account(2));
+  const expireTime = new Date(Date.now() + 60_000);
+  await sessions.create({ idHash: 'a'.repeat(64), userId: account(1).id, expireTime });
+  await smsSettings.setVerified(account(2).id, '+380501234567');
+  const holder = { userId: account(1).id, expireTime, admin: false };
+
+  t.same(await sessions.findHolderWithSettings('a'.repeat(64), account(1).id), {
+    holder,
+    account: { settings: null },
+  });
+  t.same(
+    await sessions.findHolderWithSettings('a'.repeat(64), account(2).id),
+    {
+      holder,
+      account: { settings: { phone: '+380501234567', verified: true, codeHash: null, codeExpireTime: null } },
+    },
+    "another's settings are read; whether they may be seen is the service's call",
+  );
+  t.same(await sessions.findHolderWithSettings('a'.repeat(64), 'f'.repeat(32)), { holder, account: undefined });
+  t.equal(await sessions.findHolderWithSettings('c'.repeat(64), account(1).id), null, 'no such session');
+});
+
 t.test('createDb: ping answers, close may be called twice', async (t) => {
   const db = createDb({ DATABASE_URL: await createTestDatabase(t), DATABASE_POOL_SIZE: 1 });
   await db.ping();

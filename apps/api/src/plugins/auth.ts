@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import { errors, type Caller } from '@sms/core';
+import { errors, type Caller, type Prefetched } from '@sms/core';
 import type { FastifyRequest } from 'fastify';
 
 declare module 'fastify' {
@@ -8,9 +8,16 @@ declare module 'fastify' {
     requireSession: (request: FastifyRequest) => Promise<void>;
     /** onRequest hook: as requireSession, then 403 FORBIDDEN for non-admins. */
     requireAdmin: (request: FastifyRequest) => Promise<void>;
+    /**
+     * onRequest hook for routes with :user_id: as requireSession, reading that
+     * account's settings in the same query (request.prefetched). Still a hook,
+     * so that a missing session answers 401 before the parameters are checked.
+     */
+    requireSessionReading: (request: FastifyRequest) => Promise<void>;
   }
   interface FastifyRequest {
     caller: Caller;
+    prefetched: Prefetched | null;
   }
 }
 
@@ -36,6 +43,14 @@ export default fp(
     }
 
     fastify.decorate('requireSession', requireSession);
+    fastify.decorateRequest('prefetched', null);
+    fastify.decorate('requireSessionReading', async (request: FastifyRequest) => {
+      const userId = (request.params as { user_id?: string }).user_id ?? '';
+      const found = await fastify.accounts.authenticateReading(sessionIdOf(request), userId);
+      if (!found) throw errors.notSigned();
+      request.caller = found.caller;
+      request.prefetched = { userId, account: found.account };
+    });
     fastify.decorate('requireAdmin', async (request: FastifyRequest) => {
       await requireSession(request);
       if (!request.caller.admin) throw errors.forbidden();

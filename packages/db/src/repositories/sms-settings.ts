@@ -14,10 +14,22 @@ const VERIFIED_PHONE_INDEX = 'sms_settings_verified_phone_key';
 // A live code: the phone's pending, unexpired code.
 const LIVE = 'phone = ? AND verified = FALSE AND code_hash IS NOT NULL AND code_expire_time > ?';
 
-type Loaded = Partial<Row<'sms_settings', 'phone' | 'verified' | 'codeHash' | 'codeExpireTime'>> & {
+/** A settings row read through a LEFT JOIN: settings_user_id is null when the account has none. */
+export type JoinedSettings = Partial<Row<'sms_settings', 'phone' | 'verified' | 'codeHash' | 'codeExpireTime'>> & {
   settings_user_id: string | null;
-  holder_user_id: string | null;
 };
+type Loaded = JoinedSettings & { holder_user_id: string | null };
+
+/** The settings of a joined row, null when the account has none. */
+export const settingsOf = (row: JoinedSettings): SettingsState | null =>
+  row.settings_user_id === null
+    ? null
+    : {
+        phone: row.phone ?? null,
+        verified: Boolean(row.verified),
+        codeHash: row.code_hash ?? null,
+        codeExpireTime: row.code_expire_time ?? null,
+      };
 
 /** The sms_settings table: an account's phone and the verification of it. */
 export class SmsSettingsRepository {
@@ -42,16 +54,7 @@ export class SmsSettingsRepository {
       holderOf ? [holderOf, userId] : [userId],
     );
     if (!row) return undefined;
-    const settings =
-      row.settings_user_id === null
-        ? null
-        : {
-            phone: row.phone ?? null,
-            verified: Boolean(row.verified),
-            codeHash: row.code_hash ?? null,
-            codeExpireTime: row.code_expire_time ?? null,
-          };
-    return { settings, holderUserId: row.holder_user_id };
+    return { settings: settingsOf(row), holderUserId: row.holder_user_id };
   }
 
   /** The account whose settings last asked for this phone and have not verified it. */

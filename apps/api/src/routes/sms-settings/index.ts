@@ -52,7 +52,7 @@ const smsSettings: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get(
     '/:user_id',
     {
-      onRequest: fastify.requireSession,
+      onRequest: fastify.requireSessionReading,
       schema: {
         tags: ['sms_settings'],
         summary: "An account's SMS settings (owner or admin)",
@@ -61,7 +61,7 @@ const smsSettings: FastifyPluginAsyncTypebox = async (fastify) => {
         response: { 200: Type.Ref(SmsSettings), ...errorResponses(400, 401, 403, 404, 503) },
       },
     },
-    async (request) => fastify.smsSettings.get(request.params.user_id, request.caller),
+    async (request) => fastify.smsSettings.get(request.params.user_id, request.caller, request.prefetched ?? undefined),
   );
 
   fastify.put(
