@@ -7,7 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createTestConfig, privateRedis, startApi, startWorker, waitFor, workerStarted } from '@sms/testing';
 import t from 'tap';
 
-const UNREACHABLE = /^Redis at REDIS_URL is unreachable \(connect ECONNREFUSED 127\.0\.0\.1:\d+\); retrying with backoff$/;
+const UNREACHABLE =
+  /^Redis at REDIS_URL is unreachable \(connect ECONNREFUSED 127\.0\.0\.1:\d+\); retrying with backoff$/;
 // What used to be logged once per retry.
 const NOISE = new Set(['worker error', 'sms queue error', 'redis error']);
 

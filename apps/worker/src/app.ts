@@ -11,7 +11,6 @@ import {
   watchRedisOutages,
 } from '@sms/jobs';
 import { UnrecoverableError, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Messages } from './messages';
 import { createMetrics, type WorkerMetrics } from './metrics';

@@ -114,7 +114,10 @@ export class SmsMessagesRepository {
    * again from 0 and it is due now. False when the row is not `queued`.
    */
   async restartAttempts(id: string, now = new Date()): Promise<boolean> {
-    const [sql, params] = update('sms_messages', 'attempts = 0, due_time = ?', "id = ? AND status = 'queued'", [now, id]);
+    const [sql, params] = update('sms_messages', 'attempts = 0, due_time = ?', "id = ? AND status = 'queued'", [
+      now,
+      id,
+    ]);
     return (await this.db.sql.execute(sql, params)) === 1;
   }
 
