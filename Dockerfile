@@ -27,7 +27,8 @@ RUN --mount=type=cache,id=pnpm-store,target=/pnpm-store \
     pnpm fetch --store-dir=/pnpm-store
 COPY . .
 # Runs the root postinstall, `pnpm generate` (scripts/prisma.ts): it needs no
-# download from Prisma's servers. Dependency install scripts stay off as
+# download from Prisma's servers. (Its build for `pnpm start` is replaced by the
+# portable `pnpm build` below.) Dependency install scripts stay off as
 # pnpm-workspace.yaml's allowBuilds says (Prisma's would download engines).
 RUN --mount=type=cache,id=pnpm-store,target=/pnpm-store \
     pnpm install --frozen-lockfile --prefer-offline --store-dir=/pnpm-store

@@ -23,25 +23,28 @@ import { containerEnv, productionInstallArgs, root, runHealthcheck } from './lib
 t.test('the build: compiled processes run on a production-only install', async (t) => {
   const { NODE_OPTIONS: _ignored, ...outerEnv } = process.env;
 
-  const built = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts'], {
+  // /app of the image: the workspace manifests, the production install, dist/.
+  // Built there, not in this checkout's dist/, which `pnpm start` (and its
+  // test) may be running from meanwhile.
+  const app = mkdtempSync(join(tmpdir(), 'sms-image-'));
+  t.teardown(() => rmSync(app, { recursive: true, force: true }));
+  const built = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/build.ts', `--out-dir=${join(app, 'dist')}`], {
     cwd: root,
     env: outerEnv,
     encoding: 'utf8',
   });
   t.equal(built.status, 0, 'pnpm build succeeds', { stderr: built.stderr });
   for (const entry of Object.values(ENTRIES)) {
-    t.ok(existsSync(join(root, outputFor(entry))), `${outputFor(entry)} exists`);
+    t.ok(existsSync(join(app, outputFor(entry))), `${outputFor(entry)} exists`);
   }
+  t.notOk(existsSync(join(app, 'dist/node_modules')), 'no links into this checkout: the production install is used');
   const migrations = readdirSync(join(root, 'prisma/migrations'), { withFileTypes: true }).filter((e) =>
     e.isDirectory(),
   );
   for (const m of migrations) {
-    t.ok(existsSync(join(root, 'dist/prisma/migrations', m.name, 'migration.sql')), `dist has migration ${m.name}`);
+    t.ok(existsSync(join(app, 'dist/prisma/migrations', m.name, 'migration.sql')), `dist has migration ${m.name}`);
   }
 
-  // /app of the image: the workspace manifests, the production install, dist/.
-  const app = mkdtempSync(join(tmpdir(), 'sms-image-'));
-  t.teardown(() => rmSync(app, { recursive: true, force: true }));
   const manifests = [
     'package.json',
     'pnpm-lock.yaml',
@@ -71,7 +74,6 @@ t.test('the build: compiled processes run on a production-only install', async (
   // The runtime stage copies only /app/node_modules and dist/: nothing else may be needed.
   rmSync(join(app, 'apps'), { recursive: true, force: true });
   rmSync(join(app, 'packages'), { recursive: true, force: true });
-  cpSync(join(root, 'dist'), join(app, 'dist'), { recursive: true });
 
   // The compiled JavaScript, as the container runs it: no tsx.
   const start = (entry: string, vars: Record<string, string>) =>

@@ -1,4 +1,4 @@
-import { outageLog, type Config } from '@sms/config';
+import type { Config } from '@sms/config';
 import { createDb, SmsMessagesRepository, type Db, type PrismaClient } from '@sms/db';
 import {
   SMS_QUEUE,
@@ -8,9 +8,9 @@ import {
   SEND_SMS_JOB,
   type SendSmsPayload,
   type SmsQueue,
+  watchRedisOutages,
 } from '@sms/jobs';
 import { UnrecoverableError, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { Messages } from './messages';
 import { createMetrics, type WorkerMetrics } from './metrics';
@@ -44,17 +44,6 @@ export interface WorkerApp {
   close(): Promise<void>;
 }
 
-function logRedisErrors(redis: Redis, logger: Logger, name: string): void {
-  // ioredis reconnects by itself; log each outage once, not every retry.
-  const outage = outageLog();
-  redis.on('error', (err: Error) => {
-    if (outage.failed(err)) logger.warn({ err: err.message, connection: name }, 'redis error');
-  });
-  redis.on('ready', () => {
-    if (outage.recovered()) logger.info({ connection: name }, 'redis connection restored');
-  });
-}
-
 /** Everything the worker process runs, without signals or ports (run.ts adds those); tests use it as it is. */
 export function createWorkerApp(config: Config, options: WorkerAppOptions): WorkerApp {
   const { logger } = options;
@@ -65,11 +54,14 @@ export function createWorkerApp(config: Config, options: WorkerAppOptions): Work
   // commands while Redis is away.
   const workerRedis = createWorkerRedis(config.REDIS_URL);
   const queueRedis = createProducerRedis(config.REDIS_URL);
-  logRedisErrors(workerRedis, logger, 'worker');
-  logRedisErrors(queueRedis, logger, 'queue');
+  // One line per outage for both connections, none per retry.
+  const outages = watchRedisOutages({ worker: workerRedis, queue: queueRedis }, logger);
 
   const queue = createSmsQueue(config, queueRedis);
-  queue.on('error', (err) => logger.warn({ err: err.message }, 'sms queue error'));
+  // During a Redis outage BullMQ's errors are that outage, already reported once.
+  queue.on('error', (err) => {
+    if (!outages.down()) logger.warn({ err: err.message }, 'sms queue error');
+  });
   const metrics = createMetrics({ queue, defaultMetrics: options.defaultMetrics });
   const transport = options.transport ?? createTransport(config, logger);
   const messages = new Messages(repository, config.SMS_LEASE_MS);
@@ -85,7 +77,9 @@ export function createWorkerApp(config: Config, options: WorkerAppOptions): Work
     stalledInterval: config.WORKER_LOCK_MS,
     autorun: false,
   });
-  worker.on('error', (err) => logger.error({ err: err.message }, 'worker error'));
+  worker.on('error', (err) => {
+    if (!outages.down()) logger.error({ err: err.message }, 'worker error');
+  });
   worker.on('failed', (job, err) => {
     // Send failures and permanent failures are logged where they are decided;
     // anything else (database down, a bug) is logged here, never swallowed.

@@ -55,21 +55,37 @@ t.test('LogTransport alone writes exactly one line', async (t) => {
   });
 });
 
-for (const status of ['sent', 'failed'] as const) {
-  t.test(`a ${status} row is never sent again: its job completes as a no-op`, async (t) => {
-    const transport = recordingTransport();
-    const w = await testWorker(t, {}, { transport });
-    const message = await w.insert({ status, body: 'Your verification code is ••••••' });
-    await w.enqueue(message.id);
-    w.app.start();
+t.test('a sent row is never sent again: its job completes as a no-op', async (t) => {
+  const transport = recordingTransport();
+  const w = await testWorker(t, {}, { transport });
+  const message = await w.insert({ status: 'sent', body: 'Your verification code is ••••••' });
+  await w.enqueue(message.id);
+  w.app.start();
 
-    await w.waitForJob(message.id, 'completed');
-    t.same(transport.sent, [], 'nothing sent');
-    const row = await w.row(message.id);
-    t.equal(row.status, status);
-    t.equal(row.attempts, 0);
-  });
-}
+  await w.waitForJob(message.id, 'completed');
+  t.same(transport.sent, [], 'nothing sent');
+  const row = await w.row(message.id);
+  t.equal(row.status, 'sent');
+  t.equal(row.attempts, 0);
+});
+
+// A job run again after its row failed (an operator's retry from the
+// dashboard) once ended COMPLETED while nothing was sent.
+t.test('a failed row is never sent again, and its job ends failed, not completed', async (t) => {
+  const transport = recordingTransport();
+  const w = await testWorker(t, {}, { transport });
+  const message = await w.insert({ status: 'failed', body: 'Your verification code is ••••••' });
+  await w.enqueue(message.id);
+  w.app.start();
+
+  await w.waitForJob(message.id, 'failed');
+  const job = await w.app.queue.getJob(jobIdFor(message.id));
+  t.equal(job?.failedReason, 'not sent: the message had already failed');
+  t.same(transport.sent, [], 'nothing sent');
+  const row = await w.row(message.id);
+  t.equal(row.status, 'failed');
+  t.equal(row.attempts, 0);
+});
 
 t.test('two claims of one row: exactly one wins', async (t) => {
   const w = await testWorker(t);

@@ -2,6 +2,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import { AppError, ErrorCode } from '@sms/core';
+import { guardRetries } from './dashboard-retry';
 import { sendError } from './errors';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
@@ -37,6 +38,7 @@ export default async function queueDashboard(fastify: FastifyInstance) {
   await fastify.register(
     async (board) => {
       board.addHook('onRequest', adminsOnly);
+      guardRetries(board, fastify.smsQueue, DASHBOARD_PATH);
       await board.register(serverAdapter.registerPlugin());
     },
     { prefix: DASHBOARD_PATH },

@@ -11,7 +11,10 @@ declare module 'fastify' {
 export default fp(
   async (fastify) => {
     const queue = createSmsQueue(fastify.config, fastify.redis);
-    queue.on('error', (err) => fastify.log.warn({ err: err.message }, 'sms queue error'));
+    // During a Redis outage its errors are the outage, already reported once.
+    queue.on('error', (err) => {
+      if (!fastify.redisOutages.down()) fastify.log.warn({ err: err.message }, 'sms queue error');
+    });
     fastify.decorate('smsQueue', queue);
     fastify.decorate('enqueueSms', (ids: string[]) => enqueueSms(queue, ids, fastify.redis));
     fastify.addHook('onClose', () => queue.close());

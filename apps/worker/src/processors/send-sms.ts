@@ -52,9 +52,17 @@ export function createSendSmsProcessor(deps: SendSmsDeps) {
     const claim = await messages.claim(messageId);
 
     if (!claim.claimed) {
-      if (claim.status === 'sent' || claim.status === 'failed' || claim.status === 'missing') {
+      if (claim.status === 'sent') {
         logger.debug({ messageId, status: claim.status }, 'nothing to send');
         return;
+      }
+      if (claim.status === 'failed' || claim.status === 'missing') {
+        // Not sent, and never sent by this job: a job run again after its
+        // message was given up on (a retry from the dashboard) must end
+        // failed, not completed, or the queue would say the SMS went out.
+        const reason = claim.status === 'failed' ? 'the message had already failed' : 'the message row does not exist';
+        logger.warn({ messageId, status: claim.status }, `not sent: ${reason}`);
+        throw new UnrecoverableError(`not sent: ${reason}`);
       }
       // Another worker holds the row (this job was taken over from a worker
       // that may still be sending): look again when its lease ends. No attempt used.

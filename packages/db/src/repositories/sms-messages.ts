@@ -103,6 +103,24 @@ export class SmsMessagesRepository {
     );
   }
 
+  /** The row's status, or null when there is no row. */
+  async status(id: string): Promise<SmsMessage['status'] | null> {
+    const row = await this.db.prisma.smsMessage.findUnique({ where: { id }, select: { status: true } });
+    return row?.status ?? null;
+  }
+
+  /**
+   * An operator's retry of a message still to be sent: its attempts start
+   * again from 0 and it is due now. False when the row is not `queued`.
+   */
+  async restartAttempts(id: string, now = new Date()): Promise<boolean> {
+    const [sql, params] = update('sms_messages', 'attempts = 0, due_time = ?', "id = ? AND status = 'queued'", [
+      now,
+      id,
+    ]);
+    return (await this.db.sql.execute(sql, params)) === 1;
+  }
+
   private async leave(set: string, values: readonly unknown[], id: string): Promise<boolean> {
     const [sql, params] = update('sms_messages', set, STILL_SENDING, [...values, id]);
     return (await this.db.sql.execute(sql, params)) === 1;
