@@ -22,6 +22,14 @@ export function createMetrics(options: { queue?: QueueCounts; defaultMetrics?: b
   return {
     registry,
     sent: new Counter({ name: 'sms_messages_sent_total', help: 'SMS the provider accepted', registers }),
+    // The funnel's first step; with the API's sms_delivery_reports_total and
+    // sms_codes_verified_total it gives rates per country (docs/operations.md).
+    sentByCountry: new Counter({
+      name: 'sms_codes_sent_total',
+      help: 'SMS the provider accepted, by destination country (ISO code)',
+      labelNames: ['country'] as const,
+      registers,
+    }),
     failed: new Counter({
       name: 'sms_messages_failed_total',
       help: 'SMS given up on, by reason (code_9, http_500, timeout, max_attempts…)',

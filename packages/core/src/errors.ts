@@ -20,6 +20,7 @@ export const ErrorCode = {
   TOO_MANY_ATTEMPTS: 'TOO_MANY_ATTEMPTS',
   UNAVAILABLE: 'UNAVAILABLE',
   INTERNAL: 'INTERNAL',
+  INVALID_SIGNATURE: 'INVALID_SIGNATURE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -71,4 +72,6 @@ export const errors = {
   tooManyAttempts: () =>
     new AppError(429, ErrorCode.TOO_MANY_ATTEMPTS, 'too many wrong codes: this code is dead, request a new one'),
   unavailable: () => new AppError(503, ErrorCode.UNAVAILABLE, 'the database is unavailable; try again shortly'),
+  invalidSignature: () =>
+    new AppError(401, ErrorCode.INVALID_SIGNATURE, 'the webhook signature is missing, invalid, expired or replayed'),
 };
