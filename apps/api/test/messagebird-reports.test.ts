@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import t from 'tap';
 import type { FastifyInstance } from 'fastify';
 import { buildTestApp } from './helpers';
-import { PUBLIC_URL, SIGNING_KEY, reportPath, signMessageBirdReport } from './messagebird-reports-helpers';
+import { PUBLIC_URL, SIGNING_KEY, reportPath, signMessageBirdReport } from '@sms/testing';
 
 const { app } = await buildTestApp(t, { PUBLIC_URL, MESSAGEBIRD_SIGNING_KEY: SIGNING_KEY });
 

@@ -1,3 +1,4 @@
+// Delivery reports as MessageBird sends them, signed here independently of the API's own verifier.
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 
 const b64url = (data: string | Buffer) => Buffer.from(data).toString('base64url');
