@@ -44,7 +44,7 @@ t.test('queued → sent → delivered, as an operator sees it', async (t) => {
   const sent = await waitFor(
     async () => {
       const m = await messages();
-      return m.status === 'sent' && m;
+      return m.status === 'sent' ? m : null;
     },
     20_000,
     'the message to be sent',
