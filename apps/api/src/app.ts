@@ -82,7 +82,7 @@ const app: FastifyPluginAsync<{ config: Config }> = async (fastify, { config }) 
     async (api) => {
       await api.register(accounts);
       await api.register(smsSettings, { prefix: '/sms_settings' });
-      await api.register(smsMessages, { prefix: '/sms_messages' });
+      await api.register(smsMessages);
       await api.register(webhooks, { prefix: '/webhooks' });
     },
     { prefix: '/api/v1' },

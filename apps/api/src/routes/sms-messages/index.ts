@@ -24,7 +24,7 @@ const view = (row: MessageView) => ({
 
 const smsMessages: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get(
-    '/',
+    '/sms_messages',
     {
       onRequest: fastify.requireAdmin,
       schema: {
