@@ -1,6 +1,9 @@
 // A message followed end to end by an operator through GET /api/v1/sms_messages:
 // queued (no worker yet) → sent (the log transport) → delivered (a report
 // signed here with MessageBird's documented algorithm, not the API's code).
+// The API runs in this process (a second process boot takes over 30 s on a
+// loaded machine); the worker is the real process.
+import { buildApp } from '../../apps/api/src/app';
 import {
   call,
   createTestConfig,
@@ -9,7 +12,6 @@ import {
   session,
   signMessageBirdReport,
   SIGNING_KEY,
-  startApi,
   startWorker,
   waitFor,
   workerStarted,
@@ -17,14 +19,17 @@ import {
 import t from 'tap';
 
 t.test('queued → sent → delivered, as an operator sees it', async (t) => {
-  const config = await createTestConfig(t);
   const admin = { login: `ops${process.pid}`, password: 'correct horse battery' };
-  const { url } = await startApi(t, config, {
+  const config = await createTestConfig(t, {
     PUBLIC_URL,
     MESSAGEBIRD_SIGNING_KEY: SIGNING_KEY,
     ADMIN_LOGIN: admin.login,
     ADMIN_PASSWORD: admin.password,
   });
+  const api = await buildApp(config, { logger: false });
+  t.teardown(() => api.close());
+  const url = await api.listen({ port: 0, host: '127.0.0.1' });
+  await api.accounts.ensureAdmin(admin.login, admin.password);
   const signin = await call(url, 'POST', '/api/v1/signin', admin);
   const ops = session(signin.body!.id as string);
   const userId = signin.body!.user_id as string;
