@@ -7,6 +7,12 @@ export interface QueueCounts {
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed', 'prioritized'] as const;
 
+const SENT_BY_COUNTRY = {
+  name: 'sms_codes_sent_total',
+  help: 'SMS the provider accepted, by destination country (ISO code)',
+  labelNames: ['country'] as const,
+};
+
 export type WorkerMetrics = ReturnType<typeof createMetrics>;
 
 /**
@@ -24,12 +30,7 @@ export function createMetrics(options: { queue?: QueueCounts; defaultMetrics?: b
     sent: new Counter({ name: 'sms_messages_sent_total', help: 'SMS the provider accepted', registers }),
     // The funnel's first step; with the API's sms_delivery_reports_total and
     // sms_codes_verified_total it gives rates per country (docs/operations.md).
-    sentByCountry: new Counter({
-      name: 'sms_codes_sent_total',
-      help: 'SMS the provider accepted, by destination country (ISO code)',
-      labelNames: ['country'] as const,
-      registers,
-    }),
+    sentByCountry: new Counter({ ...SENT_BY_COUNTRY, registers }),
     failed: new Counter({
       name: 'sms_messages_failed_total',
       help: 'SMS given up on, by reason (code_9, http_500, timeout, max_attempts…)',
