@@ -10,6 +10,7 @@ import configPlugin from './plugins/config';
 import errorsPlugin, { frameworkErrorOptions } from './plugins/errors';
 import metrics from './plugins/metrics';
 import db from './plugins/db';
+import deliveries from './plugins/deliveries';
 import queue from './plugins/queue';
 import rateLimit from './plugins/rate-limit';
 import redis from './plugins/redis';
@@ -19,9 +20,12 @@ import accounts from './routes/accounts/index';
 import admin from './routes/admin/index';
 import health from './routes/health/index';
 import smsSettings from './routes/sms-settings/index';
+import smsMessages from './routes/sms-messages/index';
+import webhooks from './routes/webhooks/index';
 import { Account } from './schemas/accounts';
 import { ErrorBody } from './schemas/common';
 import { SmsSettings, SmsSettingsUpdate } from './schemas/sms-settings';
+import { SmsMessage } from './schemas/sms-messages';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -58,7 +62,7 @@ const app: FastifyPluginAsync<{ config: Config }> = async (fastify, { config }) 
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
-  for (const schema of [ErrorBody, Account, SmsSettings, SmsSettingsUpdate]) fastify.addSchema(schema);
+  for (const schema of [ErrorBody, Account, SmsSettings, SmsSettingsUpdate, SmsMessage]) fastify.addSchema(schema);
 
   await fastify.register(configPlugin, { config });
   await fastify.register(errorsPlugin);
@@ -70,6 +74,7 @@ const app: FastifyPluginAsync<{ config: Config }> = async (fastify, { config }) 
   await fastify.register(services);
   await fastify.register(auth);
   await fastify.register(rateLimit);
+  await fastify.register(deliveries);
 
   await fastify.register(health, { prefix: '/health' });
   await fastify.register(admin);
@@ -77,6 +82,8 @@ const app: FastifyPluginAsync<{ config: Config }> = async (fastify, { config }) 
     async (api) => {
       await api.register(accounts);
       await api.register(smsSettings, { prefix: '/sms_settings' });
+      await api.register(smsMessages);
+      await api.register(webhooks, { prefix: '/webhooks' });
     },
     { prefix: '/api/v1' },
   );

@@ -7,6 +7,12 @@ export interface QueueCounts {
 
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'failed', 'prioritized'] as const;
 
+const SENT_BY_COUNTRY = {
+  name: 'sms_codes_sent_total',
+  help: 'SMS the provider accepted, by destination country (ISO code)',
+  labelNames: ['country'] as const,
+};
+
 export type WorkerMetrics = ReturnType<typeof createMetrics>;
 
 /**
@@ -27,6 +33,9 @@ export function createMetrics(options: { queue?: QueueCounts; defaultMetrics?: b
   return {
     registry,
     sent: counter('sms_messages_sent_total', 'SMS the provider accepted'),
+    // The funnel's first step; with the API's sms_delivery_reports_total and
+    // sms_codes_verified_total it gives rates per country (docs/operations.md).
+    sentByCountry: new Counter({ ...SENT_BY_COUNTRY, registers }),
     failed: byReason(
       'sms_messages_failed_total',
       'SMS given up on, by reason (code_9, http_500, timeout, max_attempts…)',

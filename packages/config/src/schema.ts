@@ -217,6 +217,20 @@ export const ConfigSchema = Type.Object({
     default: 'info',
     description: 'pino log level of both processes.',
   }),
+  PUBLIC_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^/?#]+$',
+      description:
+        'Scheme and host the provider calls (`https://sms.example.com`): SMS ask for delivery reports there, ' +
+        'and report signatures are checked against it (docs/operations.md).',
+    }),
+  ),
+  MESSAGEBIRD_SIGNING_KEY: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description: 'Signing key of the MessageBird dashboard; delivery reports are refused (401) without it.',
+    }),
+  ),
 });
 
 export type Env = Static<typeof ConfigSchema>;

@@ -21,6 +21,7 @@ export const ErrorCode = {
   UNAVAILABLE: 'UNAVAILABLE',
   INTERNAL: 'INTERNAL',
   RETRY_REFUSED: 'RETRY_REFUSED',
+  INVALID_SIGNATURE: 'INVALID_SIGNATURE',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -72,4 +73,6 @@ export const errors = {
   tooManyAttempts: () =>
     new AppError(429, ErrorCode.TOO_MANY_ATTEMPTS, 'too many wrong codes: this code is dead, request a new one'),
   unavailable: () => new AppError(503, ErrorCode.UNAVAILABLE, 'the database is unavailable; try again shortly'),
+  invalidSignature: () =>
+    new AppError(401, ErrorCode.INVALID_SIGNATURE, 'the webhook signature is missing, invalid, expired or replayed'),
 };

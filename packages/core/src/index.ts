@@ -1,5 +1,5 @@
 export { AppError, ErrorCode, errors } from './errors';
-export { normalizePhone } from './phone';
+export { normalizePhone, phoneCountry } from './phone';
 export { generateCode, hashCode, hashesMatch } from './codes';
 export { hashPassword, verifyPassword } from './passwords';
 export { AccountsService, type AccountView, type SessionView, type Caller } from './accounts';

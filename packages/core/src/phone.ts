@@ -19,3 +19,11 @@ export function normalizePhone(input: string, allowedCountries: readonly string[
   }
   return parsed.number;
 }
+
+/**
+ * The ISO 3166 alpha-2 country of an E.164 phone, or `ZZ` (unknown region):
+ * a bounded metrics label that never carries the number itself.
+ */
+export function phoneCountry(phone: string): string {
+  return parsePhoneNumberFromString(phone)?.country ?? 'ZZ';
+}

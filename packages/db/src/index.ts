@@ -6,4 +6,5 @@ export { migrate, MigrationError, MIGRATIONS_DIR, type MigrateOptions } from './
 export { parseDatabaseUrl, poolConfig } from './connection';
 export { Prisma } from './generated/client';
 export type { Account, Session, SmsSettings, SmsMessage } from './generated/client';
+export type { DeliveryStatus, SmsStatus } from './generated/client';
 export { checkDatabase, checkDatabaseOrExit } from './check';

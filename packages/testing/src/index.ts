@@ -6,6 +6,7 @@ export { createTestDatabase, dropDatabase } from './database';
 export { call, session, type Answer } from './http';
 export { logSink, waitForLine, type LogLine, type LogSink } from './logs';
 export { freePort } from './ports';
+export { PUBLIC_URL, reportPath, signMessageBirdReport, SIGNING_KEY, type SignOptions } from './messagebird-reports';
 export {
   liveProcesses,
   ROOT,

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '@sms/config';
 import type { SendSmsPayload } from '@sms/jobs';
+import { phoneCountry } from '@sms/core';
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { ClaimedMessage, Messages } from '../messages';
@@ -92,6 +93,7 @@ export function createSendSmsProcessor(deps: SendSmsDeps) {
     const sentTime = new Date();
     const recorded = await recordSent(logger, message, providerMessageId, sentTime);
     metrics.sent.inc();
+    metrics.sentByCountry.inc({ country: phoneCountry(message.recipient) });
     metrics.queuedToSent.observe((sentTime.getTime() - message.createTime.getTime()) / 1000);
     for (const reason of OPERATOR_REASONS) metrics.alertActive.set({ reason }, 0);
     if (recorded) {

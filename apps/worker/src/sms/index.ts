@@ -11,8 +11,11 @@ export { MessageBirdTransport } from './messagebird';
 
 type TransportConfig = Pick<
   Config,
-  'SMS_TRANSPORT' | 'MESSAGEBIRD_ACCESS_KEY' | 'MESSAGEBIRD_ORIGINATOR' | 'MESSAGEBIRD_TIMEOUT_MS'
+  'SMS_TRANSPORT' | 'MESSAGEBIRD_ACCESS_KEY' | 'MESSAGEBIRD_ORIGINATOR' | 'MESSAGEBIRD_TIMEOUT_MS' | 'PUBLIC_URL'
 >;
+
+/** The API's path for MessageBird's delivery reports (apps/api/src/routes/webhooks/index.ts). */
+export const MESSAGEBIRD_REPORT_PATH = '/api/v1/webhooks/messagebird';
 
 export function createTransport(config: TransportConfig, logger: Logger): Transport {
   if (config.SMS_TRANSPORT === 'log') return new LogTransport(logger);
@@ -23,5 +26,6 @@ export function createTransport(config: TransportConfig, logger: Logger): Transp
     originator: config.MESSAGEBIRD_ORIGINATOR,
     timeoutMs: config.MESSAGEBIRD_TIMEOUT_MS,
     logger,
+    reportUrl: config.PUBLIC_URL ? config.PUBLIC_URL + MESSAGEBIRD_REPORT_PATH : undefined,
   });
 }

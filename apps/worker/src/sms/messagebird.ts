@@ -11,6 +11,8 @@ export interface MessageBirdOptions {
   originator: string;
   timeoutMs: number;
   logger: Logger;
+  /** Where MessageBird sends delivery reports (PUBLIC_URL + the webhook's path); none when unset. */
+  reportUrl?: string;
   /** Tests only: an agent that connects elsewhere; it must not reuse sockets either. */
   agent?: https.Agent;
 }
@@ -55,6 +57,7 @@ export class MessageBirdTransport implements Transport {
               recipients: [sms.to.replace(/^\+/, '')],
               body: sms.body,
               reference: sms.id,
+              ...(this.options.reportUrl ? { reportUrl: this.options.reportUrl } : {}),
             },
             (err, res) => (err ? reject(err) : resolve(res)),
           ),

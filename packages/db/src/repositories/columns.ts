@@ -47,6 +47,10 @@ export const tables = {
     createTime: 'create_time',
     updateTime: 'update_time',
     sentTime: 'sent_time',
+    deliveryStatus: 'delivery_status',
+    deliveryTime: 'delivery_time',
+    deliveryError: 'delivery_error',
+    statusDatetime: 'status_datetime',
   } as const satisfies Columns<SmsMessage>,
 };
 

@@ -45,6 +45,7 @@ const smsSettings: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     async (request, reply) => {
       await fastify.verification.verify(request.body.phone, request.body.code);
+      fastify.deliveries.countVerified(request.body.phone);
       return reply.status(204).send(null);
     },
   );

@@ -1,0 +1,44 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Id } from './common';
+
+const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
+const Time = Type.String({ format: 'date-time' });
+const StatusEnum = (values: string[], description: string) =>
+  Type.Unsafe<string>({ type: 'string', enum: values, description });
+
+const STATUS = ['queued', 'sending', 'sent', 'failed'];
+const DELIVERY_STATUS = ['delivered', 'delivery_failed', 'expired'];
+
+export const SmsMessagesQuery = Type.Object(
+  {
+    user_id: Type.Optional(Id),
+    status: Type.Optional(StatusEnum(STATUS, 'our sending status')),
+    delivery_status: Type.Optional(StatusEnum(DELIVERY_STATUS, "the provider's final report")),
+    skip: Type.Integer({ minimum: 0, maximum: 1000000, default: 0 }),
+    take: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  },
+  { additionalProperties: false },
+);
+export type SmsMessagesQuery = Static<typeof SmsMessagesQuery>;
+
+/** A message as operators see it: never its body (it may carry a live code). */
+export const SmsMessage = Type.Object(
+  {
+    id: Id,
+    user_id: Type.Union([Id, Type.Null()], { description: 'null once the account is deleted' }),
+    recipient: Type.String({ description: 'E.164' }),
+    status: StatusEnum(STATUS, 'queued → sending → sent | failed'),
+    attempts: Type.Integer(),
+    provider_message_id: Nullable(Type.String()),
+    last_error: Nullable(Type.String()),
+    delivery_status: Type.Union([StatusEnum(DELIVERY_STATUS, 'from delivery reports'), Type.Null()]),
+    delivery_time: Nullable(Time),
+    delivery_error: Nullable(Type.String()),
+    create_time: Time,
+    update_time: Time,
+    sent_time: Nullable(Time),
+  },
+  { $id: 'SmsMessage', title: 'SmsMessage' },
+);
+
+export const SmsMessageList = Type.Object({ data: Type.Array(Type.Ref(SmsMessage)), total: Type.Integer() });
