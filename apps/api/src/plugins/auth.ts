@@ -8,6 +8,8 @@ declare module 'fastify' {
     requireSession: (request: FastifyRequest) => Promise<void>;
     /** onRequest hook: as requireSession, then 403 FORBIDDEN for non-admins. */
     requireAdmin: (request: FastifyRequest) => Promise<void>;
+    /** onRequest hook: as requireSession when the request names a session; nothing when it names none. */
+    optionalSession: (request: FastifyRequest) => Promise<void>;
   }
   interface FastifyRequest {
     caller: Caller;
@@ -36,6 +38,9 @@ export default fp(
     }
 
     fastify.decorate('requireSession', requireSession);
+    fastify.decorate('optionalSession', async (request: FastifyRequest) => {
+      if (sessionIdOf(request) !== undefined) await requireSession(request);
+    });
     fastify.decorate('requireAdmin', async (request: FastifyRequest) => {
       await requireSession(request);
       if (!request.caller.admin) throw errors.forbidden();
