@@ -115,9 +115,7 @@ t.test('a tripped global budget answers 429 and raises the alert metric', async 
   const { app: a, config } = await buildTestApp(t, { SMS_GLOBAL_MAX_PER_MINUTE: '3' });
   const b = await secondInstance(t, config);
   const users = await Promise.all(Array.from({ length: 8 }, () => newUser(a)));
-  const answers = await Promise.all(
-    users.map((u, i) => put(i % 2 ? b : a, u, freshPhone(), `203.0.113.${i + 1}`)),
-  );
+  const answers = await Promise.all(users.map((u, i) => put(i % 2 ? b : a, u, freshPhone(), `203.0.113.${i + 1}`)));
   t.equal(tally(answers).ok, 3, 'the global budget holds across instances');
   t.equal(tally(answers).limited, 5);
   t.equal((await budgetMetric(a, 'global')) + (await budgetMetric(b, 'global')), 5, 'each refusal is counted');
@@ -128,7 +126,8 @@ t.test('a tripped country budget answers 429 for that country only and raises th
   const { app } = await buildTestApp(t, { SMS_MAX_PER_COUNTRY_PER_HOUR: '2' });
   const users = await Promise.all(Array.from({ length: 4 }, () => newUser(app)));
   const codes = [];
-  for (const [i, u] of users.slice(0, 3).entries()) codes.push((await put(app, u, freshPhone(), `192.0.2.${i}`)).statusCode);
+  for (const [i, u] of users.slice(0, 3).entries())
+    codes.push((await put(app, u, freshPhone(), `192.0.2.${i}`)).statusCode);
   t.same(codes, [200, 200, 429]);
   t.equal(await budgetMetric(app, 'country'), 1);
   t.equal((await put(app, users[3]!, '+447400123456', '192.0.2.9')).statusCode, 200, 'another country still works');

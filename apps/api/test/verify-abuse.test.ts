@@ -116,7 +116,10 @@ t.test('failed sign-ins are limited per login across addresses, /signin and /adm
   t.equal(answers.filter((r) => r.statusCode === 401).length, max, `${max} passwords tried`);
   const limited = answers.filter((r) => r.statusCode === 429);
   t.equal(limited.length, 30 - max, 'the rest refused before the password is checked');
-  t.ok(limited.every((r) => Number(r.headers['retry-after']) > 0), 'with Retry-After');
+  t.ok(
+    limited.every((r) => Number(r.headers['retry-after']) > 0),
+    'with Retry-After',
+  );
   t.equal((await attempt(1, 'the right password')).statusCode, 429, 'the right password waits too');
 
   const unknown = await Promise.all(
@@ -124,11 +127,7 @@ t.test('failed sign-ins are limited per login across addresses, /signin and /adm
       a.inject({ method: 'POST', url: '/api/v1/signin', payload: { login: 'nobody-here', password: 'x'.repeat(8) } }),
     ),
   );
-  t.same(
-    unknown.map((r) => r.statusCode).sort(),
-    [...Array(max).fill(401), 429],
-    'an unknown login is counted alike',
-  );
+  t.same(unknown.map((r) => r.statusCode).sort(), [...Array(max).fill(401), 429], 'an unknown login is counted alike');
 });
 
 t.test('common passwords are refused at signup with WEAK_PASSWORD', async (t) => {

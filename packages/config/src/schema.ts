@@ -136,7 +136,8 @@ export const ConfigSchema = Type.Object({
     minimum: 1,
     maximum: 1000000,
     default: 5,
-    description: 'Per account: SMS-causing requests (PUT with a new phone, its `PHONE_IN_USE` check included) per hour.',
+    description:
+      'Per account: SMS-causing requests (PUT with a new phone, its `PHONE_IN_USE` check included) per hour.',
   }),
   SMS_MAX_PER_IP_PER_HOUR: Type.Integer({
     minimum: 1,

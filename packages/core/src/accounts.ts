@@ -102,12 +102,15 @@ export class AccountsService {
     const key = login.toLowerCase();
     const waitMs = (await this.signinFailures?.reserve(key)) ?? 0;
     if (waitMs > 0) throw errors.tooManyRequests(Math.ceil(waitMs / 1000));
-    const account = await this.accounts.findByLogin(key);
-    if (!account) {
-      await burnPasswordCheck(password);
-      throw errors.wrongCredentials();
+    let account: Account | null;
+    try {
+      account = await this.checkPassword(key, password);
+    } catch (err) {
+      // The database failing is no wrong password: give the attempt back.
+      await this.signinFailures?.refund(key);
+      throw err;
     }
-    if (!(await verifyPassword(password, account.passwordHash))) throw errors.wrongCredentials();
+    if (!account) throw errors.wrongCredentials();
     await this.signinFailures?.refund(key);
 
     const id = randomBytes(16).toString('hex');
@@ -124,6 +127,16 @@ export class AccountsService {
       open_time: session.openTime.toISOString(),
       expire_time: session.expireTime.toISOString(),
     };
+  }
+
+  /** The account when the password is right, else null; as slow for unknown logins as for known ones. */
+  private async checkPassword(login: string, password: string): Promise<Account | null> {
+    const account = await this.accounts.findByLogin(login);
+    if (!account) {
+      await burnPasswordCheck(password);
+      return null;
+    }
+    return (await verifyPassword(password, account.passwordHash)) ? account : null;
   }
 
   async signout(sessionId: string): Promise<void> {
