@@ -1,20 +1,10 @@
 // SMS pumping: who can be texted, and the send budgets beyond the phone (per
 // account, per client IP, per destination country, global), each held across
 // two API instances on one database and Redis.
-import type { Config } from '@sms/config';
-import type { Teardown } from '@sms/testing';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import t from 'tap';
-import { buildApp } from '../src/app';
-import { body, buildTestApp, makeAdmin, newUser } from './helpers';
+import { body, buildTestApp, secondInstance, makeAdmin, newUser } from './helpers';
 import { freshPhone, putPhone, resend } from './sms-helpers';
-
-async function secondInstance(t: Teardown, config: Config): Promise<FastifyInstance> {
-  const app = await buildApp(config, { logger: false });
-  await app.ready();
-  t.teardown(() => app.close());
-  return app;
-}
 
 const smsCount = (app: FastifyInstance) => app.prisma.smsMessage.count();
 

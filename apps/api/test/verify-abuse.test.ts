@@ -1,20 +1,10 @@
 // Hijacked verification and bounded guessing: a code verifies only the
 // account it was sent for, wrong codes are bounded per phone across codes,
 // wrong passwords per login across addresses; common passwords are refused.
-import type { Config } from '@sms/config';
-import type { Teardown } from '@sms/testing';
 import type { FastifyInstance } from 'fastify';
 import t from 'tap';
-import { buildApp } from '../src/app';
-import { body, buildTestApp, newUser } from './helpers';
+import { body, buildTestApp, secondInstance, newUser } from './helpers';
 import { freshPhone, lastCode, putPhone, resend, verify, verifyAs } from './sms-helpers';
-
-async function secondInstance(t: Teardown, config: Config): Promise<FastifyInstance> {
-  const app = await buildApp(config, { logger: false });
-  await app.ready();
-  t.teardown(() => app.close());
-  return app;
-}
 
 const verified = async (app: FastifyInstance, userId: string) =>
   (await app.prisma.smsSettings.findUniqueOrThrow({ where: { userId } })).verified;
