@@ -129,6 +129,12 @@ function serviceEnv(extra: Record<string, string> = {}): Record<string, string> 
     SMS_RESEND_COOLDOWN_SECONDS: '0',
     SMS_MAX_PER_PHONE_PER_HOUR: '1000000',
     CODE_MAX_ATTEMPTS: '100',
+    SMS_MAX_PER_ACCOUNT_PER_HOUR: '1000000',
+    SMS_MAX_PER_IP_PER_HOUR: '1000000',
+    SMS_MAX_PER_COUNTRY_PER_HOUR: '100000000',
+    SMS_GLOBAL_MAX_PER_MINUTE: '100000000',
+    CODE_MAX_FAILED_PER_PHONE_PER_DAY: '1000000',
+    SMS_ALLOWED_COUNTRIES: '*',
     SMS_SEND_RATE_PER_SECOND: '100000',
     WORKER_CONCURRENCY: String(CONCURRENCY),
     WORKER_METRICS_PORT: '0',
@@ -628,6 +634,7 @@ async function main(): Promise<void> {
         `${GROUPS.verified} verified), ${SESSIONS_PER_USER} sessions each; GET spreads over all accounts and sessions`,
       `NODE_ENV=production, LOG_LEVEL=${LOG_LEVEL}, IP_RATE_LIMIT_PER_MINUTE=10000000, SMS_RESEND_COOLDOWN_SECONDS=0, ` +
         'SMS_MAX_PER_PHONE_PER_HOUR=1000000, CODE_MAX_ATTEMPTS=100, SMS_SEND_RATE_PER_SECOND=100000, ' +
+        'the per-account, per-IP, per-country, global and per-phone-failure budgets raised likewise, ' +
         `WORKER_CONCURRENCY=${CONCURRENCY}, DATABASE_POOL_SIZE=${env.DATABASE_POOL_SIZE ?? 'default'}`,
       'the worker is the real process (apps/worker runWorker) with a fake provider (bench/worker-main.ts); ' +
         'it runs during the HTTP rows too, sending the SMS the PUTs queue',
