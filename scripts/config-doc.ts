@@ -43,6 +43,7 @@ Besides each variable's own rule (the table below), the service refuses to start
 
 - \`NODE_ENV=production\` and \`APP_SECRET\` is unset;
 - \`NODE_ENV=production\` and \`EXPOSE_VERIFICATION_CODE=true\`;
+- \`NODE_ENV=production\` and \`SMS_ALLOWED_COUNTRIES\` is unset (set a list, or \`*\` for all);
 - \`SMS_TRANSPORT=messagebird\` and \`MESSAGEBIRD_ACCESS_KEY\` is unset;
 - only one of \`ADMIN_LOGIN\` and \`ADMIN_PASSWORD\` is set;
 - \`DATABASE_URL\` or \`REDIS_URL\` is not a URL.

@@ -118,6 +118,7 @@ function settingsOf(r: Results): string[] {
       'adds to a BullMQ queue of its own that no worker drains',
     `NODE_ENV=production, LOG_LEVEL=${LOG_LEVEL}, IP_RATE_LIMIT_PER_MINUTE=10000000, SMS_RESEND_COOLDOWN_SECONDS=0, ` +
       'SMS_MAX_PER_PHONE_PER_HOUR=1000000, CODE_MAX_ATTEMPTS=100, SMS_SEND_RATE_PER_SECOND=100000, ' +
+      'the per-account, per-IP, per-country, global and per-phone-failure budgets raised likewise, ' +
       `WORKER_CONCURRENCY=${CONCURRENCY}, DATABASE_POOL_SIZE=${env.DATABASE_POOL_SIZE ?? 'default'}`,
     'the worker is the real process (apps/worker runWorker) with a fake provider (bench/worker-main.ts); ' +
       'it runs during the HTTP rows too, sending the SMS the PUTs queue',

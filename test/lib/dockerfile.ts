@@ -83,6 +83,7 @@ export const containerEnv = (vars: Record<string, string>): NodeJS.ProcessEnv =>
   PATH: process.env.PATH,
   HOME: process.env.HOME,
   NODE_ENV: 'production',
+  SMS_ALLOWED_COUNTRIES: '*',
   NODE_OPTIONS: '--enable-source-maps',
   ...vars,
 });

@@ -33,7 +33,11 @@ async function timed<T>(send: () => Promise<T>) {
 }
 
 t.test('brute force of verify, spread over two instances, stops at CODE_MAX_ATTEMPTS', async (t) => {
-  const { app: a, config } = await buildTestApp(t, { IP_RATE_LIMIT_PER_MINUTE: '100000' });
+  const { app: a, config } = await buildTestApp(t, {
+    IP_RATE_LIMIT_PER_MINUTE: '100000',
+    // The per-code limit alone (the per-phone one is tested in verify-abuse.test.ts).
+    CODE_MAX_FAILED_PER_PHONE_PER_DAY: '100000',
+  });
   const b = await secondInstance(t, config);
   const user = await newUser(a);
   const phone = freshPhone();
@@ -41,15 +45,16 @@ t.test('brute force of verify, spread over two instances, stops at CODE_MAX_ATTE
   const code = await lastCode(a, phone);
   const guesses = Array.from({ length: 200 }, (_, i) => String(i * 4999).padStart(6, '0')).filter((g) => g !== code);
   const answers = await Promise.all(guesses.map((g, i) => verify(i % 2 ? b : a, phone, g)));
-  const codes = answers.map((r) => body(r).code);
-  t.equal(codes.filter((c) => c === 'INVALID_CODE').length, config.CODE_MAX_ATTEMPTS, 'exactly the limit compared');
-  t.equal(codes.filter((c) => c === 'TOO_MANY_ATTEMPTS').length, guesses.length - config.CODE_MAX_ATTEMPTS);
+  t.ok(
+    answers.every((r) => body(r).code === 'INVALID_CODE'),
+    'a dead code answers like a wrong one (a distinct answer would tell pending phones from unknown ones)',
+  );
   const right = await verify(b, phone, code);
-  t.equal(right.statusCode, 429, 'the right code is refused once the code is dead');
-  t.equal(body(right).code, 'TOO_MANY_ATTEMPTS');
+  t.equal(right.statusCode, 400, 'the right code is refused once the code is dead');
+  t.equal(body(right).code, 'INVALID_CODE');
   const row = await a.prisma.smsSettings.findUniqueOrThrow({ where: { userId: user.userId } });
   t.equal(row.verified, false);
-  t.equal(row.codeAttempts, config.CODE_MAX_ATTEMPTS);
+  t.equal(row.codeAttempts, config.CODE_MAX_ATTEMPTS, 'exactly the limit compared');
 });
 
 t.test('resend pumping over two instances stops at the per-phone limits', async (t) => {
@@ -118,6 +123,12 @@ t.test('unknown, pending and verified phones: same status and body, close in tim
     IP_RATE_LIMIT_PER_MINUTE: '100000',
     SMS_RESEND_COOLDOWN_SECONDS: '0',
     SMS_MAX_PER_PHONE_PER_HOUR: '100000',
+    // Per-address, per-phone and per-login budgets would answer 429 for the one
+    // pending phone and known login long before the fresh unknown ones; this
+    // test compares the answers below those budgets.
+    SMS_MAX_PER_IP_PER_HOUR: '100000',
+    CODE_MAX_FAILED_PER_PHONE_PER_DAY: '100000',
+    SIGNIN_MAX_FAILED_PER_LOGIN: '100000',
   });
   const pendingUser = await newUser(app);
   const verifiedUser = await newUser(app);
@@ -358,7 +369,7 @@ t.test(
 
     const keys = await app.redis.keys(`${config.QUEUE_PREFIX}:*`);
     t.ok(
-      keys.some((k) => k.includes(':limit:phone:')),
+      keys.some((k) => k.includes(':{limits}:phone:')),
       'per-phone limit keys exist',
     );
     t.notOk(

@@ -17,6 +17,14 @@ export async function buildTestApp(t: Teardown, overrides: Record<string, string
   return { app, config };
 }
 
+/** A second API instance on `config`'s database, Redis and prefix, as a second process would be. */
+export async function secondInstance(t: Teardown, config: Config): Promise<FastifyInstance> {
+  const app = await buildApp(config, { logger: false });
+  await app.ready();
+  t.teardown(() => app.close());
+  return app;
+}
+
 export const body = <T = Record<string, unknown>>(res: LightMyRequestResponse): T => res.json() as T;
 
 let counter = 0;

@@ -28,6 +28,15 @@ export function getSettings(app: FastifyInstance, sessionId: string, userId: str
 export const verify = (app: FastifyInstance, phone: string, code: string) =>
   app.inject({ method: 'POST', url: '/api/v1/sms_settings/verify', payload: { phone, code } });
 
+/** Verify with a session: only the code sent for that account can match. */
+export const verifyAs = (app: FastifyInstance, sessionId: string, phone: string, code: string) =>
+  app.inject({
+    method: 'POST',
+    url: '/api/v1/sms_settings/verify',
+    headers: { 'x-session-id': sessionId },
+    payload: { phone, code },
+  });
+
 export const resend = (app: FastifyInstance, phone: string) =>
   app.inject({ method: 'POST', url: '/api/v1/sms_settings/resend', payload: { phone } });
 

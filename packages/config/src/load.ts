@@ -5,10 +5,15 @@ import { ConfigSchema, type Env } from './schema';
 /** Used when APP_SECRET is unset outside production; never valid in production. */
 const DEVELOPMENT_SECRET = 'development-only-secret-do-not-use-in-production';
 
-export type Config = Omit<Env, 'APP_SECRET' | 'SMS_TRANSPORT' | 'SMS_ALLOWED_COUNTRIES'> & {
+export type Config = Omit<
+  Env,
+  'APP_SECRET' | 'SMS_TRANSPORT' | 'SMS_ALLOWED_COUNTRIES' | 'SMS_ALLOWED_NUMBER_TYPES'
+> & {
   APP_SECRET: string;
   SMS_TRANSPORT: 'messagebird' | 'log';
+  /** ISO alpha-2 codes; empty means every country. */
   SMS_ALLOWED_COUNTRIES: string[];
+  SMS_ALLOWED_NUMBER_TYPES: string[];
   /** Set when a default was used that an operator should know about. */
   warnings: string[];
 };
@@ -31,6 +36,12 @@ function describe(error: AjvError): string {
   if (error.params?.allowedValues) why = `must be one of: ${error.params.allowedValues.join(', ')}`;
   return `${variable} ${why}`;
 }
+
+const list = (value = '') =>
+  value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
 
 /**
  * Reads and validates the environment once, at start. Throws ConfigError with a
@@ -76,13 +87,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('Invalid configuration: ADMIN_LOGIN and ADMIN_PASSWORD must be set together');
   }
 
+  const countries = parsed.SMS_ALLOWED_COUNTRIES?.trim();
+  if (!countries) {
+    if (production) {
+      throw new ConfigError(
+        'Invalid configuration: SMS_ALLOWED_COUNTRIES is required when NODE_ENV=production (a list, or * for all)',
+      );
+    }
+    warnings.push('SMS_ALLOWED_COUNTRIES is not set: every country can be texted (set a list, or * on purpose)');
+  }
+
   return {
     ...parsed,
     APP_SECRET: parsed.APP_SECRET ?? DEVELOPMENT_SECRET,
     SMS_TRANSPORT: transport,
-    SMS_ALLOWED_COUNTRIES: parsed.SMS_ALLOWED_COUNTRIES.split(',')
-      .map((c) => c.trim().toUpperCase())
-      .filter(Boolean),
+    SMS_ALLOWED_COUNTRIES: countries === '*' ? [] : list(countries).map((c) => c.toUpperCase()),
+    SMS_ALLOWED_NUMBER_TYPES: list(parsed.SMS_ALLOWED_NUMBER_TYPES),
     warnings,
   };
 }

@@ -5,6 +5,10 @@ import { LOGIN_PATTERN } from './formats';
 const OneOf = <const T extends string>(values: readonly T[], options: { default?: T; description?: string } = {}) =>
   Type.Unsafe<T>({ type: 'string', enum: values, ...options });
 
+/** libphonenumber-js number types (`PhoneNumber.getType()`). */
+const NUMBER_TYPES =
+  'MOBILE|FIXED_LINE_OR_MOBILE|FIXED_LINE|PREMIUM_RATE|TOLL_FREE|SHARED_COST|VOIP|PERSONAL_NUMBER|PAGER|UAN|VOICEMAIL';
+
 /**
  * Every environment variable the service reads, with its default and its rule.
  * docs/configuration.md is generated from this schema (`pnpm docs:config`);
@@ -78,7 +82,7 @@ export const ConfigSchema = Type.Object({
     pattern: '\\{code\\}',
     maxLength: 600,
     default: 'Your verification code is {code}',
-    description: 'Text of the SMS; `{code}` is replaced by the code.',
+    description: 'Text of the SMS; `{code}` is replaced by the code, `{service}` by `SERVICE_NAME`.',
   }),
   CODE_LENGTH: Type.Integer({ minimum: 4, maximum: 10, default: 6, description: 'Digits in a verification code.' }),
   CODE_TTL_SECONDS: Type.Integer({
@@ -113,10 +117,71 @@ export const ConfigSchema = Type.Object({
       'Requests per minute per client IP on each unauthenticated endpoint (signup, signin, resend, verify, the dashboard login).',
   }),
   SMS_ALLOWED_COUNTRIES: Type.String({
-    pattern: '^([A-Za-z]{2}(\\s*,\\s*[A-Za-z]{2})*)?$',
+    pattern: '^(\\*|[A-Za-z]{2}(\\s*,\\s*[A-Za-z]{2})*)?$',
     default: '',
     description:
-      'Comma-separated ISO 3166 alpha-2 codes (`UA,PL,DE`); phones elsewhere get `COUNTRY_NOT_ALLOWED`. Empty: all countries.',
+      'Comma-separated ISO 3166 alpha-2 codes (`UA,PL,DE`); phones elsewhere get `COUNTRY_NOT_ALLOWED`. ' +
+      '`*`: all countries, on purpose. Empty: all countries, with a warning at start; ' +
+      'refused when `NODE_ENV=production` (every country open is what SMS pumping needs).',
+  }),
+  SMS_ALLOWED_NUMBER_TYPES: Type.String({
+    pattern: `^(${NUMBER_TYPES})(\\s*,\\s*(${NUMBER_TYPES}))*$`,
+    default: 'MOBILE,FIXED_LINE_OR_MOBILE',
+    description:
+      'Comma-separated number types (libphonenumber’s, full metadata) that may be texted; others get ' +
+      '`PHONE_TYPE_NOT_ALLOWED`, as do non-geographic numbers (satellite `+881`, international premium `+979`). ' +
+      `One of: ${NUMBER_TYPES.split('|').join(', ')}.`,
+  }),
+  SMS_MAX_PER_ACCOUNT_PER_HOUR: Type.Integer({
+    minimum: 1,
+    maximum: 1000000,
+    default: 5,
+    description:
+      'Per account: SMS-causing requests (PUT with a new phone, its `PHONE_IN_USE` check included) per hour.',
+  }),
+  SMS_MAX_PER_IP_PER_HOUR: Type.Integer({
+    minimum: 1,
+    maximum: 1000000,
+    default: 10,
+    description: 'Per client IP: SMS-causing requests (PUT with a new phone, resend) per hour.',
+  }),
+  SMS_MAX_PER_COUNTRY_PER_HOUR: Type.Integer({
+    minimum: 1,
+    maximum: 100000000,
+    default: 1000,
+    description:
+      'Per destination country: SMS per hour across all instances. Tripping it logs a warning and counts ' +
+      '`sms_budget_exceeded_total{budget="country"}`: a burst to one country is what SMS pumping looks like.',
+  }),
+  SMS_GLOBAL_MAX_PER_MINUTE: Type.Integer({
+    minimum: 1,
+    maximum: 100000000,
+    default: 300,
+    description:
+      'All SMS per minute across all instances. Tripping it logs a warning and counts ' +
+      '`sms_budget_exceeded_total{budget="global"}`.',
+  }),
+  CODE_MAX_FAILED_PER_PHONE_PER_DAY: Type.Integer({
+    minimum: 1,
+    maximum: 1000000,
+    default: 10,
+    description:
+      'Failed verifies per phone across all its codes (unknown phones counted alike) in 24 hours; then ' +
+      '`TOO_MANY_ATTEMPTS` until the window passes. Anyone can so lock a phone’s verification for a day.',
+  }),
+  SIGNIN_MAX_FAILED_PER_LOGIN: Type.Integer({
+    minimum: 1,
+    maximum: 1000000,
+    default: 10,
+    description:
+      'Failed sign-ins per login in 15 minutes, from any address, `/signin` and `/admin/login` together; ' +
+      'then `TOO_MANY_REQUESTS` with `Retry-After` (unknown logins counted alike).',
+  }),
+  SERVICE_NAME: Type.String({
+    minLength: 1,
+    maxLength: 40,
+    default: 'SMS verification',
+    description: 'Replaces `{service}` in `SMS_TEMPLATE`, so the SMS says which service asks for the code.',
   }),
   ADMIN_LOGIN: Type.Optional(
     Type.String({

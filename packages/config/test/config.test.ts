@@ -23,6 +23,19 @@ t.test('defaults match docs/configuration.md with nothing set', async (t) => {
   t.equal(config.EXPOSE_VERIFICATION_CODE, false);
   t.equal(config.LOG_LEVEL, 'info');
   t.match(config.warnings.join(), /APP_SECRET/, 'warns about the development secret');
+  t.match(config.warnings.join(), /SMS_ALLOWED_COUNTRIES/, 'warns that every country can be texted');
+  t.same(config.SMS_ALLOWED_NUMBER_TYPES, ['MOBILE', 'FIXED_LINE_OR_MOBILE']);
+  t.same(
+    [config.SMS_MAX_PER_ACCOUNT_PER_HOUR, config.SMS_MAX_PER_IP_PER_HOUR, config.CODE_MAX_FAILED_PER_PHONE_PER_DAY],
+    [5, 10, 10],
+  );
+  t.equal(config.SERVICE_NAME, 'SMS verification');
+});
+
+t.test('SMS_ALLOWED_COUNTRIES=* opens every country on purpose, without a warning', async (t) => {
+  const config = loadConfig({ SMS_ALLOWED_COUNTRIES: '*', APP_SECRET: 'x'.repeat(32), NODE_ENV: 'production' });
+  t.same(config.SMS_ALLOWED_COUNTRIES, []);
+  t.same(config.warnings, []);
 });
 
 t.test('values are parsed and normalised', async (t) => {
@@ -74,6 +87,12 @@ const bad: [string, Record<string, string>, RegExp][] = [
     { NODE_ENV: 'production', APP_SECRET: 'x'.repeat(32), EXPOSE_VERIFICATION_CODE: 'true' },
     /EXPOSE_VERIFICATION_CODE=true is refused when NODE_ENV=production/,
   ],
+  [
+    'production without SMS_ALLOWED_COUNTRIES',
+    { NODE_ENV: 'production', APP_SECRET: 'x'.repeat(32) },
+    /^Invalid configuration: SMS_ALLOWED_COUNTRIES is required when NODE_ENV=production/,
+  ],
+  ['unknown number type', { SMS_ALLOWED_NUMBER_TYPES: 'MOBILE,SATELLITE' }, /SMS_ALLOWED_NUMBER_TYPES has an invalid/],
   ['messagebird without a key', { SMS_TRANSPORT: 'messagebird' }, /MESSAGEBIRD_ACCESS_KEY is required/],
   ['template without {code}', { SMS_TEMPLATE: 'hello' }, /SMS_TEMPLATE has an invalid format/],
   ['bad country list', { SMS_ALLOWED_COUNTRIES: 'Ukraine' }, /SMS_ALLOWED_COUNTRIES has an invalid format/],

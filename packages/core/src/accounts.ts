@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Account, Repositories, SessionHolder, SettingsState } from '@sms/db';
 import { errors } from './errors';
 import { newId } from './ids';
-import { burnPasswordCheck, hashPassword, verifyPassword } from './passwords';
+import type { FailureBudget } from './budgets';
+import { burnPasswordCheck, hashPassword, isCommonPassword, verifyPassword } from './passwords';
 
 export interface AccountView {
   id: string;
@@ -47,6 +48,8 @@ export class AccountsService {
   constructor(
     private readonly repositories: Pick<Repositories, 'accounts' | 'sessions'>,
     private readonly sessionTtlSeconds: number,
+    /** Failed sign-ins per login, from any address (SIGNIN_MAX_FAILED_PER_LOGIN); none: unlimited. */
+    private readonly signinFailures?: Pick<FailureBudget, 'reserve' | 'refund'>,
   ) {}
 
   private get accounts() {
@@ -57,7 +60,13 @@ export class AccountsService {
     return this.repositories.sessions;
   }
 
-  async signup(input: { login: string; name: string; password: string; email?: string }, admin = false) {
+  async signup(input: { login: string; name: string; password: string; email?: string }) {
+    if (isCommonPassword(input.password)) throw errors.weakPassword();
+    return this.create(input, false);
+  }
+
+  // The bootstrap admin's password is the operator's choice, not checked against the list.
+  private async create(input: { login: string; name: string; password: string; email?: string }, admin: boolean) {
     const passwordHash = await hashPassword(input.password);
     const account = await this.accounts.create({
       id: newId(),
@@ -75,7 +84,7 @@ export class AccountsService {
   async ensureAdmin(login: string, password: string): Promise<'created' | 'exists'> {
     if (await this.accounts.loginExists(login.toLowerCase())) return 'exists';
     try {
-      await this.signup({ login, name: 'Administrator', password }, true);
+      await this.create({ login, name: 'Administrator', password }, true);
       return 'created';
     } catch (err) {
       // Another instance starting at the same moment created it first.
@@ -84,13 +93,25 @@ export class AccountsService {
     }
   }
 
+  /**
+   * Opens a session. Each attempt first takes one from the login's failure
+   * budget (unknown logins alike, so a 429 reveals nothing) and a success gives
+   * it back: guesses are bounded per login however many addresses send them.
+   */
   async signin(login: string, password: string): Promise<SessionView> {
-    const account = await this.accounts.findByLogin(login.toLowerCase());
-    if (!account) {
-      await burnPasswordCheck(password);
-      throw errors.wrongCredentials();
+    const key = login.toLowerCase();
+    const waitMs = (await this.signinFailures?.reserve(key)) ?? 0;
+    if (waitMs > 0) throw errors.tooManyRequests(Math.ceil(waitMs / 1000));
+    let account: Account | null;
+    try {
+      account = await this.checkPassword(key, password);
+    } catch (err) {
+      // The database failing is no wrong password: give the attempt back.
+      await this.signinFailures?.refund(key);
+      throw err;
     }
-    if (!(await verifyPassword(password, account.passwordHash))) throw errors.wrongCredentials();
+    if (!account) throw errors.wrongCredentials();
+    await this.signinFailures?.refund(key);
 
     const id = randomBytes(16).toString('hex');
     const session = await this.sessions.create({
@@ -106,6 +127,16 @@ export class AccountsService {
       open_time: session.openTime.toISOString(),
       expire_time: session.expireTime.toISOString(),
     };
+  }
+
+  /** The account when the password is right, else null; as slow for unknown logins as for known ones. */
+  private async checkPassword(login: string, password: string): Promise<Account | null> {
+    const account = await this.accounts.findByLogin(login);
+    if (!account) {
+      await burnPasswordCheck(password);
+      return null;
+    }
+    return (await verifyPassword(password, account.passwordHash)) ? account : null;
   }
 
   async signout(sessionId: string): Promise<void> {

@@ -2,19 +2,20 @@ import type { SettingsState, SmsSettingsRepository } from '@sms/db';
 import { generateCode, hashCode } from './codes';
 import { errors } from './errors';
 import { newId } from './ids';
-import type { SendLimiter } from './send-limiter';
+import type { Requester, SendLimiter } from './send-limiter';
 
 export interface CodeSenderConfig {
   APP_SECRET: string;
   CODE_LENGTH: number;
   CODE_TTL_SECONDS: number;
   SMS_TEMPLATE: string;
+  SERVICE_NAME: string;
 }
 
 export interface CodeSenderDeps {
   smsSettings: Pick<SmsSettingsRepository, 'storeCode'>;
   config: CodeSenderConfig;
-  limiter: Pick<SendLimiter, 'hit'>;
+  limiter: Pick<SendLimiter, 'hit' | 'hitRequester'>;
   /** Adds the send jobs; may fail (Redis down): the outbox sweeper catches up. */
   enqueue: (messageIds: string[]) => Promise<void>;
   onEnqueueError?: (err: Error, messageId: string) => void;
@@ -28,9 +29,15 @@ export interface CodeSenderDeps {
 export class CodeSender {
   constructor(private readonly deps: CodeSenderDeps) {}
 
-  /** 429 when the phone's send limits are used up; counts the request otherwise. */
-  async checkLimit(phone: string): Promise<void> {
-    const decision = await this.deps.limiter.hit(phone);
+  /** 429 when the phone's, its country's or the global send budget is used up; counts the request otherwise. */
+  async checkLimit(phone: string, country: string): Promise<void> {
+    const decision = await this.deps.limiter.hit(phone, country);
+    if (!decision.allowed) throw errors.tooManyRequests(decision.retryAfterSeconds);
+  }
+
+  /** 429 when the account's or the address's SMS budget is used up; counts the request otherwise. */
+  async checkRequester(requester: Requester): Promise<void> {
+    const decision = await this.deps.limiter.hitRequester(requester);
     if (!decision.allowed) throw errors.tooManyRequests(decision.retryAfterSeconds);
   }
 
@@ -44,7 +51,8 @@ export class CodeSender {
       codeHash: hashCode(config.APP_SECRET, code),
       codeExpireTime: new Date(now.getTime() + config.CODE_TTL_SECONDS * 1000),
     };
-    const body = config.SMS_TEMPLATE.replaceAll('{code}', code);
+    // {code} first, so a service name that holds "{code}" is sent as written.
+    const body = config.SMS_TEMPLATE.replaceAll('{code}', code).replaceAll('{service}', config.SERVICE_NAME);
     await this.deps.smsSettings.storeCode(userId, phone, pending, { id: messageId, body }, now);
     await this.enqueue(messageId);
     return { code, settings: { phone, verified: false, ...pending } };

@@ -22,6 +22,8 @@ export const ErrorCode = {
   INTERNAL: 'INTERNAL',
   RETRY_REFUSED: 'RETRY_REFUSED',
   INVALID_SIGNATURE: 'INVALID_SIGNATURE',
+  PHONE_TYPE_NOT_ALLOWED: 'PHONE_TYPE_NOT_ALLOWED',
+  WEAK_PASSWORD: 'WEAK_PASSWORD',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -70,8 +72,25 @@ export const errors = {
       undefined,
       retryAfter,
     ),
-  tooManyAttempts: () =>
-    new AppError(429, ErrorCode.TOO_MANY_ATTEMPTS, 'too many wrong codes: this code is dead, request a new one'),
+  tooManyAttempts: (retryAfter: number) =>
+    new AppError(
+      429,
+      ErrorCode.TOO_MANY_ATTEMPTS,
+      `too many wrong codes for this phone; retry in ${retryAfter} s`,
+      undefined,
+      retryAfter,
+    ),
+  phoneTypeNotAllowed: () =>
+    new AppError(
+      400,
+      ErrorCode.PHONE_TYPE_NOT_ALLOWED,
+      'SMS cannot be sent to this kind of number (landline, paid, shared or non-geographic line)',
+      { field: 'phone' },
+    ),
+  weakPassword: () =>
+    new AppError(400, ErrorCode.WEAK_PASSWORD, 'this password is among the most commonly used; choose another', {
+      field: 'password',
+    }),
   unavailable: () => new AppError(503, ErrorCode.UNAVAILABLE, 'the database is unavailable; try again shortly'),
   invalidSignature: () =>
     new AppError(401, ErrorCode.INVALID_SIGNATURE, 'the webhook signature is missing, invalid, expired or replayed'),

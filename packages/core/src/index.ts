@@ -3,7 +3,15 @@ export { normalizePhone, phoneCountry } from './phone';
 export { generateCode, hashCode, hashesMatch } from './codes';
 export { hashPassword, verifyPassword } from './passwords';
 export { AccountsService, type AccountView, type SessionView, type Caller } from './accounts';
-export { SendLimiter, type LimitDecision, type SendLimiterConfig } from './send-limiter';
+export {
+  SendLimiter,
+  type AlertBudget,
+  type LimitDecision,
+  type Requester,
+  type SendLimiterConfig,
+} from './send-limiter';
+export { FailureBudget, LimitKeys } from './budgets';
+export { textablePhone } from './phone';
 export { CodeSender, type CodeSenderConfig, type CodeSenderDeps } from './code-sender';
 export {
   SmsSettingsService,

@@ -1,4 +1,5 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import commonPasswords from 'fxa-common-password-list';
 
 // scrypt with N=2^14, r=8 (16 MiB, tens of ms per hash): OWASP's minimum for scrypt.
 const PARAMS = { N: 16384, r: 8, p: 1 } as const;
@@ -33,4 +34,13 @@ let dummyHash: Promise<string> | undefined;
 export async function burnPasswordCheck(password: string): Promise<void> {
   dummyHash ??= hashPassword('dummy-password-for-timing');
   await verifyPassword(password, await dummyHash);
+}
+
+/**
+ * Whether the password is among the most common ones (Mozilla's list for
+ * Firefox Accounts: the top of a 10-million-password leak corpus, 8 characters
+ * and up), which credential stuffing and spraying try first.
+ */
+export function isCommonPassword(password: string): boolean {
+  return commonPasswords.test(password) || commonPasswords.test(password.toLowerCase());
 }

@@ -27,3 +27,22 @@ export function normalizePhone(input: string, allowedCountries: readonly string[
 export function phoneCountry(phone: string): string {
   return parsePhoneNumberFromString(phone)?.country ?? 'ZZ';
 }
+
+/**
+ * For requests that send an SMS: the phone normalised as by normalizePhone,
+ * and its country (`001` for non-geographic numbers), or PHONE_TYPE_NOT_ALLOWED
+ * when its type (full metadata) is not in `allowedTypes`. Non-geographic
+ * numbers (satellite +881, international premium +979, global freephone +800)
+ * are refused whatever their type: no subscriber is verified on them, and
+ * they are where pumped SMS earn the most.
+ */
+export function textablePhone(
+  input: string,
+  allowed: { countries: readonly string[]; types: readonly string[] },
+): { phone: string; country: string } {
+  const phone = normalizePhone(input, allowed.countries);
+  const parsed = parsePhoneNumberFromString(phone);
+  const type = parsed?.getType();
+  if (!parsed?.country || !type || !allowed.types.includes(type)) throw errors.phoneTypeNotAllowed();
+  return { phone, country: parsed.country };
+}

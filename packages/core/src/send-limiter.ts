@@ -1,77 +1,114 @@
-import { createHmac } from 'node:crypto';
 import type { SmsMessagesRepository } from '@sms/db';
-import type { Redis, Result } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { defineBudgetCommands, LimitKeys, spendBudgets, type Budget } from './budgets';
 import { HOUR_MS, waitFromHistory } from './limit-window';
 
-// One round trip, atomic across API instances. Returns 0 when the send may go
-// ahead (and records it), else the milliseconds until it may.
-const LIMIT_SCRIPT = `
-local cooldown = redis.call('PTTL', KEYS[1])
-if cooldown > 0 then return cooldown end
-local count = redis.call('INCR', KEYS[2])
-if count == 1 then redis.call('PEXPIRE', KEYS[2], 3600000) end
-if count > tonumber(ARGV[2]) then
-  local ttl = redis.call('PTTL', KEYS[2])
-  if ttl < 1 then ttl = 1 end
-  return ttl
-end
-if tonumber(ARGV[1]) > 0 then redis.call('SET', KEYS[1], '1', 'PX', ARGV[1]) end
-return 0`;
-
-declare module 'ioredis' {
-  interface RedisCommander<Context> {
-    smsSendLimit(cooldownKey: string, hourKey: string, cooldownMs: number, maxPerHour: number): Result<number, Context>;
-  }
-}
+const MINUTE_MS = 60_000;
 
 export interface SendLimiterConfig {
   QUEUE_PREFIX: string;
   APP_SECRET: string;
   SMS_RESEND_COOLDOWN_SECONDS: number;
   SMS_MAX_PER_PHONE_PER_HOUR: number;
+  SMS_MAX_PER_ACCOUNT_PER_HOUR: number;
+  SMS_MAX_PER_IP_PER_HOUR: number;
+  SMS_MAX_PER_COUNTRY_PER_HOUR: number;
+  SMS_GLOBAL_MAX_PER_MINUTE: number;
 }
 
 export type LimitDecision = { allowed: true } | { allowed: false; retryAfterSeconds: number };
 
+/** Budgets whose tripping is an operator alert: it is what SMS pumping looks like. */
+export type AlertBudget = 'country' | 'global';
+
+export interface SendLimiterHooks {
+  onRedisError?: (err: Error) => void;
+  onBudgetExceeded?: (budget: AlertBudget, country: string) => void;
+}
+
+/** Who asks for an SMS: the signed-in account (PUT) and the client address (PUT and resend). */
+export interface Requester {
+  accountId?: string;
+  ip?: string;
+}
+
+type Decision = { waitMs: number; refusedBy: Budget | 'cooldown' | null };
+
 /**
- * Per-phone SMS limits (cooldown and hourly cap), counted per request in Redis,
- * for unknown phones too, so a 429 reveals nothing about which phones exist.
- * While Redis is unreachable the limits are taken from the phone's own rows in
- * sms_messages instead: the SMS actually queued stay capped (no SMS pumping
- * during an outage), requests for unknown phones are then not counted.
+ * SMS send budgets, counted in Redis so they hold across API instances:
+ * per requester (account, client IP) before anything is looked up, then per
+ * phone (cooldown, hourly cap), per destination country and globally per
+ * minute before a code is sent. Requests for unknown phones are counted too,
+ * so a 429 reveals nothing about which phones exist.
+ * While Redis is unreachable the per-phone limits are taken from the phone's
+ * own rows in sms_messages instead (the SMS actually queued stay capped); the
+ * other budgets are skipped then (fail open, like the per-IP request limits).
  */
 export class SendLimiter {
+  private readonly keys: LimitKeys;
+
   constructor(
     private readonly redis: Redis,
     private readonly messages: Pick<SmsMessagesRepository, 'recentCreateTimes'>,
     private readonly config: SendLimiterConfig,
-    private readonly onRedisError: (err: Error) => void = () => {},
+    private readonly hooks: SendLimiterHooks = {},
   ) {
-    // defineCommand is idempotent per name; several limiters may share one client.
-    redis.defineCommand('smsSendLimit', { numberOfKeys: 2, lua: LIMIT_SCRIPT });
+    this.keys = new LimitKeys(config);
+    defineBudgetCommands(redis);
   }
 
-  async hit(phone: string): Promise<LimitDecision> {
-    let waitMs: number;
-    try {
-      waitMs = await this.fromRedis(phone);
-    } catch (err) {
-      this.onRedisError(err as Error);
-      waitMs = await this.fromDatabase(phone);
+  /** Counts an SMS-causing request against the account's and the address's budgets. */
+  async hitRequester(requester: Requester): Promise<LimitDecision> {
+    const { config } = this;
+    const budgets: Budget[] = [];
+    if (requester.accountId) {
+      budgets.push(this.hourly('account', requester.accountId, config.SMS_MAX_PER_ACCOUNT_PER_HOUR));
     }
-    return waitMs > 0 ? { allowed: false, retryAfterSeconds: Math.ceil(waitMs / 1000) } : { allowed: true };
+    if (requester.ip) budgets.push(this.hourly('ip', requester.ip, config.SMS_MAX_PER_IP_PER_HOUR));
+    if (budgets.length === 0) return { allowed: true };
+    try {
+      return decision((await spendBudgets(this.redis, { key: this.keys.key('none', ''), ms: 0 }, budgets)).waitMs);
+    } catch (err) {
+      this.hooks.onRedisError?.(err as Error);
+      return { allowed: true };
+    }
   }
 
-  private fromRedis(phone: string): Promise<number> {
-    // Keys carry a keyed hash, not the phone: Redis holds no phone numbers.
-    const key = createHmac('sha256', this.config.APP_SECRET).update(phone).digest('hex').slice(0, 32);
-    const base = `${this.config.QUEUE_PREFIX}:limit:phone:${key}`;
-    return this.redis.smsSendLimit(
-      `${base}:cooldown`,
-      `${base}:hour`,
-      this.config.SMS_RESEND_COOLDOWN_SECONDS * 1000,
-      this.config.SMS_MAX_PER_PHONE_PER_HOUR,
-    );
+  /** Counts an SMS to `phone` (in `country`, ISO alpha-2 or `001` for non-geographic) against its budgets. */
+  async hit(phone: string, country: string): Promise<LimitDecision> {
+    let result: Decision;
+    try {
+      result = await this.fromRedis(phone, country);
+    } catch (err) {
+      this.hooks.onRedisError?.(err as Error);
+      result = { waitMs: await this.fromDatabase(phone), refusedBy: null };
+    }
+    const budget = result.refusedBy === 'cooldown' ? null : result.refusedBy?.key;
+    if (budget === this.countryKey(country)) this.hooks.onBudgetExceeded?.('country', country);
+    if (budget === this.globalKey()) this.hooks.onBudgetExceeded?.('global', country);
+    return decision(result.waitMs);
+  }
+
+  private fromRedis(phone: string, country: string): Promise<Decision> {
+    const { config } = this;
+    const base = this.keys.key('phone', phone);
+    return spendBudgets(this.redis, { key: `${base}:cooldown`, ms: config.SMS_RESEND_COOLDOWN_SECONDS * 1000 }, [
+      { key: `${base}:hour`, max: config.SMS_MAX_PER_PHONE_PER_HOUR, windowMs: HOUR_MS },
+      { key: this.countryKey(country), max: config.SMS_MAX_PER_COUNTRY_PER_HOUR, windowMs: HOUR_MS },
+      { key: this.globalKey(), max: config.SMS_GLOBAL_MAX_PER_MINUTE, windowMs: MINUTE_MS },
+    ]);
+  }
+
+  private hourly(kind: string, value: string, max: number): Budget {
+    return { key: this.keys.key(kind, value), max, windowMs: HOUR_MS };
+  }
+
+  private countryKey(country: string): string {
+    return this.keys.key('country', country);
+  }
+
+  private globalKey(): string {
+    return this.keys.key('global', '');
   }
 
   private async fromDatabase(phone: string): Promise<number> {
@@ -81,3 +118,6 @@ export class SendLimiter {
     return waitFromHistory(recent, now, { cooldownMs: this.config.SMS_RESEND_COOLDOWN_SECONDS * 1000, maxPerHour });
   }
 }
+
+const decision = (waitMs: number): LimitDecision =>
+  waitMs > 0 ? { allowed: false, retryAfterSeconds: Math.ceil(waitMs / 1000) } : { allowed: true };

@@ -2,7 +2,8 @@ import type { SettingsState, SmsSettingsRepository } from '@sms/db';
 import type { Caller } from './accounts';
 import type { CodeSender } from './code-sender';
 import { errors } from './errors';
-import { normalizePhone } from './phone';
+import { textablePhone } from './phone';
+import type { Requester } from './send-limiter';
 
 export interface SettingsConfig {
   APP_SECRET: string;
@@ -11,6 +12,7 @@ export interface SettingsConfig {
   CODE_MAX_ATTEMPTS: number;
   SMS_TEMPLATE: string;
   SMS_ALLOWED_COUNTRIES: string[];
+  SMS_ALLOWED_NUMBER_TYPES: string[];
   EXPOSE_VERIFICATION_CODE: boolean;
 }
 
@@ -35,8 +37,8 @@ export interface Prefetched {
 
 export interface SettingsDeps {
   smsSettings: Pick<SmsSettingsRepository, 'loadForAccount' | 'setVerified'>;
-  config: Pick<SettingsConfig, 'SMS_ALLOWED_COUNTRIES' | 'EXPOSE_VERIFICATION_CODE'>;
-  codes: Pick<CodeSender, 'checkLimit' | 'send'>;
+  config: Pick<SettingsConfig, 'SMS_ALLOWED_COUNTRIES' | 'SMS_ALLOWED_NUMBER_TYPES' | 'EXPOSE_VERIFICATION_CODE'>;
+  codes: Pick<CodeSender, 'checkLimit' | 'checkRequester' | 'send'>;
 }
 
 /** The SMS settings of an account, for its owner or an admin, with no HTTP in it. */
@@ -69,14 +71,25 @@ export class SmsSettingsService {
     return { phone: settings?.phone ?? null, verified: settings?.verified ?? false, id: userId };
   }
 
-  async put(userId: string, input: { phone: string; verified?: boolean }, caller: Caller): Promise<SettingsUpdateView> {
+  async put(
+    userId: string,
+    input: { phone: string; verified?: boolean },
+    caller: Caller,
+    requester: Pick<Requester, 'ip'> = {},
+  ): Promise<SettingsUpdateView> {
     if (input.verified === true && !caller.admin) throw errors.forbidden('only admins may set verified: true');
-    const phone = normalizePhone(input.phone, this.config.SMS_ALLOWED_COUNTRIES);
+    const { phone, country } = textablePhone(input.phone, {
+      countries: this.config.SMS_ALLOWED_COUNTRIES,
+      types: this.config.SMS_ALLOWED_NUMBER_TYPES,
+    });
     const { settings, holderUserId } = await this.loadForCaller(userId, caller, phone);
 
     const samePhone = settings?.phone === phone;
     if (samePhone && !(input.verified === true && !settings.verified)) return this.updateView(userId, settings);
 
+    // Counted before the holder check answers: PHONE_IN_USE would otherwise be
+    // a free oracle of which phones are verified elsewhere.
+    if (input.verified !== true) await this.deps.codes.checkRequester({ accountId: caller.userId, ip: requester.ip });
     if (holderUserId !== null && holderUserId !== userId) throw errors.phoneInUse();
 
     if (input.verified === true) {
@@ -85,7 +98,7 @@ export class SmsSettingsService {
       return this.updateView(userId, verified);
     }
 
-    await this.deps.codes.checkLimit(phone);
+    await this.deps.codes.checkLimit(phone, country);
     const { code, settings: updated } = await this.deps.codes.send(userId, phone);
     return this.updateView(userId, updated, code);
   }

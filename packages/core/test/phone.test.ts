@@ -1,5 +1,5 @@
 import t from 'tap';
-import { normalizePhone } from '../src/phone';
+import { normalizePhone, textablePhone } from '../src/phone';
 
 const wrongPhone = { status: 400, code: 'WRONG_PHONE', details: { field: 'phone' } };
 const countryNotAllowed = { status: 400, code: 'COUNTRY_NOT_ALLOWED', details: { field: 'phone' } };
@@ -42,4 +42,16 @@ t.test('allowed countries: others are refused with COUNTRY_NOT_ALLOWED, none lis
   t.throws(() => normalizePhone('+1 202 456 1111', allowed), countryNotAllowed);
   t.equal(normalizePhone('+7 912 345 67 89', []), '+79123456789');
   t.throws(() => normalizePhone('+38050830844', allowed), wrongPhone, 'an invalid number stays WRONG_PHONE');
+});
+
+t.test('textablePhone: only the allowed number types, never a non-geographic number', async (t) => {
+  const allowed = { countries: [], types: ['MOBILE', 'FIXED_LINE_OR_MOBILE'] };
+  const typeNotAllowed = { code: 'PHONE_TYPE_NOT_ALLOWED' };
+  t.same(textablePhone('+380 50 830 84 43', allowed), { phone: '+380508308443', country: 'UA' });
+  t.same(textablePhone('+1 201 555 0123', allowed), { phone: '+12015550123', country: 'US' }, 'NANP: mobile or fixed');
+  for (const refused of ['+380441234567', '+449098790000', '+881612345678', '+979123456789']) {
+    t.throws(() => textablePhone(refused, allowed), typeNotAllowed, refused);
+  }
+  t.same(textablePhone('+380441234567', { countries: [], types: ['FIXED_LINE'] }).country, 'UA', 'types are the list');
+  t.throws(() => textablePhone('+48512345678', { ...allowed, countries: ['UA'] }), { code: 'COUNTRY_NOT_ALLOWED' });
 });

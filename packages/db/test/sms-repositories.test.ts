@@ -41,12 +41,14 @@ t.test('sms-settings: a code stored with its message, loaded, counted, verified 
 
   const before = (await db.prisma.smsSettings.findUniqueOrThrow({ where: { userId: USER } })).updateTime;
   const first = await smsSettings.countAttempt(PHONE, 2);
-  t.same(first, { counted: true, candidates: [{ userId: USER, codeHash: pending.codeHash }] });
+  t.same(first, { counted: true, candidates: [{ userId: USER, codeHash: pending.codeHash }], liveAccounts: 1 });
   const row = await db.prisma.smsSettings.findUniqueOrThrow({ where: { userId: USER } });
   t.equal(row.codeAttempts, 1);
   t.ok(row.updateTime >= before, 'update_time moved');
   await smsSettings.countAttempt(PHONE, 2);
-  t.equal((await smsSettings.countAttempt(PHONE, 2)).counted, false, 'attempts used up');
+  const exhausted = await smsSettings.countAttempt(PHONE, 2);
+  t.equal(exhausted.counted, false, 'attempts used up');
+  t.equal(exhausted.liveAccounts, 1, 'an exhausted code still counts as a live one');
   t.equal(await smsSettings.hasLiveCode(PHONE), true, 'the code is still live, if exhausted');
 
   t.equal(await smsSettings.verifyWithCode(USER, '9'.repeat(64), PHONE), 'stale', 'another code');

@@ -14,6 +14,8 @@ declare module 'fastify' {
      * so that a missing session answers 401 before the parameters are checked.
      */
     requireSessionReading: (request: FastifyRequest) => Promise<void>;
+    /** onRequest hook: as requireSession when the request names a session; nothing when it names none. */
+    optionalSession: (request: FastifyRequest) => Promise<void>;
   }
   interface FastifyRequest {
     caller: Caller;
@@ -50,6 +52,9 @@ export default fp(
       if (!found) throw errors.notSigned();
       request.caller = found.caller;
       request.prefetched = { userId, account: found.account };
+    });
+    fastify.decorate('optionalSession', async (request: FastifyRequest) => {
+      if (sessionIdOf(request) !== undefined) await requireSession(request);
     });
     fastify.decorate('requireAdmin', async (request: FastifyRequest) => {
       await requireSession(request);

@@ -4,6 +4,8 @@ import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client
 declare module 'fastify' {
   interface FastifyInstance {
     metrics: Registry;
+    /** SMS refused by the country or global send budget: an operator alert (SMS pumping looks like this). */
+    smsBudgetExceeded: Counter<'budget'>;
   }
 }
 
@@ -34,6 +36,15 @@ export default fp(
     });
 
     fastify.decorate('metrics', register);
+    fastify.decorate(
+      'smsBudgetExceeded',
+      new Counter({
+        name: 'sms_budget_exceeded_total',
+        help: 'SMS refused by the per-country or the global send budget (alert on any increase)',
+        labelNames: ['budget'] as const,
+        registers: [register],
+      }),
+    );
     fastify.addHook('onResponse', async (request, reply) => {
       const labels = {
         method: request.method,

@@ -1,5 +1,13 @@
 import fp from 'fastify-plugin';
-import { AccountsService, CodeSender, SendLimiter, SmsSettingsService, VerificationService } from '@sms/core';
+import {
+  AccountsService,
+  CodeSender,
+  FailureBudget,
+  LimitKeys,
+  SendLimiter,
+  SmsSettingsService,
+  VerificationService,
+} from '@sms/core';
 import { createRepositories } from '@sms/db';
 
 declare module 'fastify' {
@@ -10,14 +18,38 @@ declare module 'fastify' {
   }
 }
 
+const DAY_MS = 86_400_000;
+const SIGNIN_WINDOW_MS = 15 * 60_000;
+// One alert line per budget and country a minute is enough to page someone;
+// the counter still counts every refused SMS.
+const ALERT_LOG_EVERY_MS = 60_000;
+
 export default fp(
   async (fastify) => {
     const { config, db, redis } = fastify;
     const repositories = createRepositories(db);
-    fastify.decorate('accounts', new AccountsService(repositories, config.SESSION_TTL_SECONDS));
-    const limiter = new SendLimiter(redis, repositories.smsMessages, config, (err) =>
-      fastify.log.warn({ err: err.message }, 'send limits fall back to the database: redis unavailable'),
-    );
+    const keys = new LimitKeys(config);
+    const onRedisError = (what: string) => (err: Error) =>
+      fastify.log.warn({ err: err.message }, `${what}: redis unavailable`);
+    const signinFailures = new FailureBudget(redis, keys, {
+      kind: 'signin-failed',
+      max: config.SIGNIN_MAX_FAILED_PER_LOGIN,
+      windowMs: SIGNIN_WINDOW_MS,
+      onRedisError: onRedisError('failed sign-ins per login are not counted'),
+    });
+    fastify.decorate('accounts', new AccountsService(repositories, config.SESSION_TTL_SECONDS, signinFailures));
+
+    const alerted = new Map<string, number>();
+    const limiter = new SendLimiter(redis, repositories.smsMessages, config, {
+      onRedisError: onRedisError('send limits fall back to the database'),
+      onBudgetExceeded: (budget, country) => {
+        fastify.smsBudgetExceeded.inc({ budget });
+        const key = `${budget}:${country}`;
+        if (Date.now() - (alerted.get(key) ?? 0) < ALERT_LOG_EVERY_MS) return;
+        alerted.set(key, Date.now());
+        fastify.log.warn({ alert: 'sms_budget_exceeded', budget, country }, `SMS ${budget} send budget exceeded`);
+      },
+    });
     const codes = new CodeSender({
       smsSettings: repositories.smsSettings,
       config,
@@ -27,17 +59,24 @@ export default fp(
         fastify.log.warn({ err: err.message, messageId }, 'enqueue failed; the outbox sweeper will send it'),
     });
     fastify.decorate('smsSettings', new SmsSettingsService({ smsSettings: repositories.smsSettings, config, codes }));
+    const failures = new FailureBudget(redis, keys, {
+      kind: 'verify-failed',
+      max: config.CODE_MAX_FAILED_PER_PHONE_PER_DAY,
+      windowMs: DAY_MS,
+      onRedisError: onRedisError('failed verifies per phone are not counted'),
+    });
     fastify.decorate(
       'verification',
       new VerificationService({
         smsSettings: repositories.smsSettings,
         config,
         codes,
+        failures,
         onBackgroundError: (err) => fastify.log.error({ err }, 'resend: storing or sending the new code failed'),
       }),
     );
     // Let a resend answered just before shutdown finish its send while the pools are still open.
     fastify.addHook('preClose', () => fastify.verification.settled());
   },
-  { name: 'services', dependencies: ['db', 'redis', 'queue'] },
+  { name: 'services', dependencies: ['db', 'redis', 'queue', 'metrics'] },
 );

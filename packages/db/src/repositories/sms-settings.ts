@@ -77,20 +77,28 @@ export class SmsSettingsRepository {
     phone: string,
     maxAttempts: number,
     now = new Date(),
-  ): Promise<{ counted: boolean; candidates: { userId: string; codeHash: string | null }[] }> {
+  ): Promise<{
+    counted: boolean;
+    candidates: { userId: string; codeHash: string | null }[];
+    /** Accounts with a live code for the phone, those whose code used up its attempts included. */
+    liveAccounts: number;
+  }> {
     const [counted, rows] = await this.db.sql.pipeline<
-      [{ affectedRows: number }, Row<'sms_settings', 'userId' | 'codeHash'>[]]
+      [{ affectedRows: number }, Row<'sms_settings', 'userId' | 'codeHash' | 'codeAttempts'>[]]
     >([
       update('sms_settings', 'code_attempts = code_attempts + 1', `${LIVE} AND code_attempts < ?`, [
         phone,
         now,
         maxAttempts,
       ]),
-      [`SELECT user_id, code_hash FROM sms_settings WHERE ${LIVE} AND code_attempts <= ?`, [phone, now, maxAttempts]],
+      [`SELECT user_id, code_hash, code_attempts FROM sms_settings WHERE ${LIVE}`, [phone, now]],
     ]);
     return {
       counted: counted.affectedRows > 0,
-      candidates: rows.map((r) => ({ userId: r.user_id, codeHash: r.code_hash })),
+      candidates: rows
+        .filter((r) => r.code_attempts <= maxAttempts)
+        .map((r) => ({ userId: r.user_id, codeHash: r.code_hash })),
+      liveAccounts: rows.length,
     };
   }
 

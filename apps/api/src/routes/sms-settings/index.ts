@@ -27,7 +27,7 @@ const smsSettings: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     async (request, reply) => {
-      await fastify.verification.resend(request.body.phone);
+      await fastify.verification.resend(request.body.phone, { ip: request.ip });
       return reply.status(204).send(null);
     },
   );
@@ -36,15 +36,20 @@ const smsSettings: FastifyPluginAsyncTypebox = async (fastify) => {
     '/verify',
     {
       config: perIp,
+      onRequest: fastify.optionalSession,
       schema: {
         tags: ['sms_settings'],
         summary: 'Verify a phone with the code received by SMS',
+        description:
+          'With x-session-id only the code sent for that account can match. Without one, a phone waiting ' +
+          'on codes for more than one account answers INVALID_CODE: verify it with a session then.',
+        security: [{}, ...sessionSecurity],
         body: VerifyBody,
-        response: { 204: Type.Null(), ...errorResponses(400, 409, 413, 415, 429, 503) },
+        response: { 204: Type.Null(), ...errorResponses(400, 401, 409, 413, 415, 429, 503) },
       },
     },
     async (request, reply) => {
-      await fastify.verification.verify(request.body.phone, request.body.code);
+      await fastify.verification.verify(request.body.phone, request.body.code, request.caller?.userId);
       fastify.deliveries.countVerified(request.body.phone);
       return reply.status(204).send(null);
     },
@@ -83,7 +88,7 @@ const smsSettings: FastifyPluginAsyncTypebox = async (fastify) => {
       if (request.body.id !== undefined && request.body.id !== userId) {
         throw errors.invalidRequest('id in the body must equal user_id in the path', { field: 'id' });
       }
-      return fastify.smsSettings.put(userId, request.body, request.caller);
+      return fastify.smsSettings.put(userId, request.body, request.caller, { ip: request.ip });
     },
   );
 };
