@@ -1,10 +1,13 @@
 import envSchema from 'env-schema';
 import { ConfigSchema, type Env } from './schema';
+import { ConfigError } from './config-error';
+import { checkEdge, parseTrustProxy, type TrustProxy } from './edge';
 
 /** Used when APP_SECRET is unset outside production; never valid in production. */
 const DEVELOPMENT_SECRET = 'development-only-secret-do-not-use-in-production';
 
-export type Config = Omit<Env, 'APP_SECRET' | 'SMS_TRANSPORT' | 'SMS_ALLOWED_COUNTRIES'> & {
+export type Config = Omit<Env, 'APP_SECRET' | 'SMS_TRANSPORT' | 'SMS_ALLOWED_COUNTRIES' | 'TRUST_PROXY'> & {
+  TRUST_PROXY: TrustProxy;
   APP_SECRET: string;
   SMS_TRANSPORT: 'messagebird' | 'log';
   SMS_ALLOWED_COUNTRIES: string[];
@@ -12,10 +15,7 @@ export type Config = Omit<Env, 'APP_SECRET' | 'SMS_TRANSPORT' | 'SMS_ALLOWED_COU
   warnings: string[];
 };
 
-/** A bad configuration: `message` is one line naming the variable. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError };
 
 interface AjvError {
   instancePath: string;
@@ -60,6 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!URL.canParse(parsed[url])) throw new ConfigError(`Invalid configuration: ${url} is not a valid URL`);
   }
   const transport = parsed.SMS_TRANSPORT ?? (parsed.MESSAGEBIRD_ACCESS_KEY ? 'messagebird' : 'log');
+  checkEdge(parsed);
   if (transport === 'messagebird' && !parsed.MESSAGEBIRD_ACCESS_KEY) {
     throw new ConfigError('Invalid configuration: MESSAGEBIRD_ACCESS_KEY is required when SMS_TRANSPORT=messagebird');
   }
@@ -71,6 +72,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...parsed,
     APP_SECRET: parsed.APP_SECRET ?? DEVELOPMENT_SECRET,
     SMS_TRANSPORT: transport,
+    TRUST_PROXY: parseTrustProxy(parsed.TRUST_PROXY),
     SMS_ALLOWED_COUNTRIES: parsed.SMS_ALLOWED_COUNTRIES.split(',')
       .map((c) => c.trim().toUpperCase())
       .filter(Boolean),

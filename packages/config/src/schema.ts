@@ -139,9 +139,14 @@ export const ConfigSchema = Type.Object({
     default: 16384,
     description: 'Largest accepted request body; larger ones get 413 `PAYLOAD_TOO_LARGE`.',
   }),
-  TRUST_PROXY: Type.Boolean({
-    default: false,
-    description: 'Take the client IP (and protocol) from `X-Forwarded-*` headers; set it behind a proxy.',
+  TRUST_PROXY: Type.String({
+    pattern: '^(false|true|[0-9]{1,2}|[0-9A-Fa-f.:/]+(\\s*,\\s*[0-9A-Fa-f.:/]+)*)$',
+    default: 'false',
+    description:
+      'Which proxies may name the client in `X-Forwarded-For` (and the protocol in `X-Forwarded-Proto`): ' +
+      'the number of proxies in front of the API (`1` behind one load balancer), or their addresses or CIDR ranges ' +
+      '(`10.0.0.0/8,192.168.1.7`). `false`: the socket’s address is the client. `true` is refused: it would let ' +
+      'clients choose their own address (the left-most `X-Forwarded-For` entry) and so escape the per-IP limits.',
   }),
   WORKER_CONCURRENCY: Type.Integer({
     minimum: 1,
