@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import { ConfigError } from './config-error';
 import type { Env } from './schema';
@@ -37,15 +38,41 @@ export function parseTrustProxy(value: string): TrustProxy {
   return entries;
 }
 
+const isLoopback = (host: string) => host === 'localhost' || host === '::1' || /^127\./.test(host);
+
+/** Production serves /metrics only behind METRICS_TOKEN or on loopback. */
+const metricsWithheld = (env: Pick<Env, 'NODE_ENV' | 'HOST' | 'METRICS_TOKEN'>) =>
+  env.NODE_ENV === 'production' && !env.METRICS_TOKEN && !isLoopback(env.HOST);
+
 /**
  * The edge's rules that span variables, for production: the log transport
- * only when asked for by name.
+ * only when asked for by name. Returns the warnings for the start.
  */
-export function checkEdge(env: Env): void {
-  if (env.NODE_ENV !== 'production') return;
+export function checkEdge(env: Env): string[] {
+  if (env.NODE_ENV !== 'production') return [];
   if (!env.SMS_TRANSPORT && !env.MESSAGEBIRD_ACCESS_KEY) {
     fail(
       'NODE_ENV=production needs MESSAGEBIRD_ACCESS_KEY (to send) or SMS_TRANSPORT set explicitly (SMS_TRANSPORT=log writes codes to the log)',
     );
   }
+  return metricsWithheld(env)
+    ? [`/metrics is not served: HOST=${env.HOST} is not loopback and METRICS_TOKEN is not set`]
+    : [];
+}
+
+const digest = (s: string) => createHash('sha256').update(s).digest();
+
+/**
+ * Who may read /metrics, for the API and the worker alike: 'ok', 401 without
+ * the bearer token when one is set, 403 when production withholds them.
+ */
+export function metricsAccess(
+  config: Pick<Env, 'NODE_ENV' | 'HOST' | 'METRICS_TOKEN'>,
+): (authorization: string | undefined) => 'ok' | 401 | 403 {
+  const { METRICS_TOKEN: token } = config;
+  if (metricsWithheld(config)) return () => 403;
+  if (!token) return () => 'ok';
+  // Hashed first, so the comparison takes the same time whatever the length.
+  const expected = digest(`Bearer ${token}`);
+  return (authorization) => (authorization && timingSafeEqual(digest(authorization), expected) ? 'ok' : 401);
 }

@@ -4,3 +4,4 @@ export { loggerOptions } from './logger';
 export { ID_PATTERN, LOGIN_PATTERN } from './formats';
 export { withTimeout } from './timeout';
 export { outageLog } from './outage';
+export { metricsAccess, type TrustProxy } from './edge';

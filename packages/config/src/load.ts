@@ -60,7 +60,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!URL.canParse(parsed[url])) throw new ConfigError(`Invalid configuration: ${url} is not a valid URL`);
   }
   const transport = parsed.SMS_TRANSPORT ?? (parsed.MESSAGEBIRD_ACCESS_KEY ? 'messagebird' : 'log');
-  checkEdge(parsed);
+  warnings.push(...checkEdge(parsed));
   if (transport === 'messagebird' && !parsed.MESSAGEBIRD_ACCESS_KEY) {
     throw new ConfigError('Invalid configuration: MESSAGEBIRD_ACCESS_KEY is required when SMS_TRANSPORT=messagebird');
   }

@@ -20,6 +20,7 @@ export const ErrorCode = {
   TOO_MANY_ATTEMPTS: 'TOO_MANY_ATTEMPTS',
   UNAVAILABLE: 'UNAVAILABLE',
   INTERNAL: 'INTERNAL',
+  REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -51,8 +52,8 @@ export const errors = {
       field: 'phone',
     }),
   invalidCode: () => new AppError(400, ErrorCode.INVALID_CODE, 'the code is wrong, expired or was never sent'),
-  notSigned: () =>
-    new AppError(401, ErrorCode.NOT_SIGNED, 'sign in first: x-session-id is missing, unknown or expired'),
+  notSigned: (message = 'sign in first: x-session-id is missing, unknown or expired') =>
+    new AppError(401, ErrorCode.NOT_SIGNED, message),
   wrongCredentials: () => new AppError(401, ErrorCode.WRONG_CREDENTIALS, 'wrong login or password'),
   notOwnerOrAdmin: () =>
     new AppError(403, ErrorCode.NOT_OWNER_OR_ADMIN, 'only the account owner or an admin may do this'),
