@@ -4,11 +4,11 @@
 import { connect, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { loggerOptions } from '@sms/config';
-import { createTestConfig, logSink, waitFor, waitForLine } from '@sms/testing';
+import { createTestConfig, logSink, waitFor, waitForLine, type Teardown } from '@sms/testing';
 import t from 'tap';
 import { buildApp } from '../src/app';
 
-async function listening(t: Tap.Test, overrides: Record<string, string>) {
+async function listening(t: Teardown, overrides: Record<string, string>) {
   const config = await createTestConfig(t, { LOG_LEVEL: 'info', ...overrides });
   const sink = logSink();
   const app = await buildApp(config, { logger: { ...loggerOptions(config, 'api'), stream: sink.stream } });
