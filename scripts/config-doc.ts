@@ -67,14 +67,17 @@ Besides each variable's own rule (the table below), the service refuses to start
   hashed by one instance is checked by another.
 - Run every API process and worker with the same \`DATABASE_URL\`, \`REDIS_URL\`,
   \`QUEUE_PREFIX\` and \`APP_SECRET\`.
-- Set \`MESSAGEBIRD_ACCESS_KEY\` (the \`log\` transport sends nothing). The
+- Set \`MESSAGEBIRD_ACCESS_KEY\` (the \`log\` transport sends nothing; in
+  production it runs only as an explicit \`SMS_TRANSPORT=log\`). The
   \`messagebird\` SDK talks to MessageBird's legacy REST API
   (\`rest.messagebird.com\`); keys made on Bird's new platform do not work there,
   so use a key from the MessageBird (classic) dashboard. A bad key shows up as
   the \`bad_key\` alert (see [operations](operations.md#metrics)).
-- Behind a load balancer or TLS-terminating proxy, set \`TRUST_PROXY=true\`, so
+- Behind a load balancer or TLS-terminating proxy, set \`TRUST_PROXY\` to the
+  number of proxies (\`1\`) or their addresses (never \`true\`, which is refused), so
   the per-IP limits count the client's address and the dashboard cookie is
   \`Secure\`.
+- Set \`METRICS_TOKEN\`: without it, \`/metrics\` is not served on a public \`HOST\`.
 - \`DATABASE_POOL_SIZE\`: on two cores 10 connections per process measured best
   ([benchmark results](../bench/results.md)); more only add database threads
   competing for the same cores.

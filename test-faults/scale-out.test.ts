@@ -31,7 +31,7 @@ t.test(
     const workers = [startWorker(t, config, workerEnv, 'worker-a'), startWorker(t, config, workerEnv, 'worker-b')];
     const apiEnv = {
       DATABASE_POOL_SIZE: '20',
-      TRUST_PROXY: 'true', // X-Forwarded-For names the client: the test plays many clients
+      TRUST_PROXY: '127.0.0.1', // X-Forwarded-For names the client: the test plays many clients
       IP_RATE_LIMIT_PER_MINUTE: '20',
       SMS_RESEND_COOLDOWN_SECONDS: '0',
       SMS_MAX_PER_PHONE_PER_HOUR: '3',

@@ -8,6 +8,8 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifySer
 import auth from './plugins/auth';
 import configPlugin from './plugins/config';
 import errorsPlugin, { frameworkErrorOptions } from './plugins/errors';
+import { requestTimeoutOptions } from './http/request-timeout';
+import { trustProxyOption } from './http/trust-proxy';
 import metrics from './plugins/metrics';
 import db from './plugins/db';
 import deliveries from './plugins/deliveries';
@@ -33,7 +35,8 @@ function serverOptions(config: Config): FastifyServerOptions {
   return {
     logger: loggerOptions(config, 'api'),
     bodyLimit: config.BODY_LIMIT_BYTES,
-    trustProxy: config.TRUST_PROXY,
+    ...requestTimeoutOptions(config.REQUEST_TIMEOUT_SECONDS),
+    trustProxy: trustProxyOption(config.TRUST_PROXY),
     // Keep a caller's or proxy's request id when it is sane, else make one.
     requestIdHeader: false,
     genReqId: (req) => {

@@ -2,7 +2,7 @@
 // queue, sweep the outbox, serve /metrics, shut down gracefully. server.ts runs
 // it as it is; the benchmark (bench/worker-main.ts) runs the very same process
 // with a fake provider in place of the transport SMS_TRANSPORT names.
-import { loadConfigOrExit, loggerOptions, type Config } from '@sms/config';
+import { loadConfigOrExit, loggerOptions, metricsAccess, type Config } from '@sms/config';
 import closeWithGrace from 'close-with-grace';
 import { pino, type Logger } from 'pino';
 import { checkDatabaseOrExit } from '@sms/db';
@@ -36,7 +36,12 @@ export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
 
   let metricsServer: MetricsServer;
   try {
-    metricsServer = await startMetricsServer(app.metrics.registry, config.WORKER_METRICS_PORT, config.HOST);
+    metricsServer = await startMetricsServer(
+      app.metrics.registry,
+      config.WORKER_METRICS_PORT,
+      config.HOST,
+      metricsAccess(config),
+    );
   } catch (err) {
     console.error(`Cannot listen on WORKER_METRICS_PORT ${config.WORKER_METRICS_PORT}: ${(err as Error).message}`);
     await app.close().catch(() => {});

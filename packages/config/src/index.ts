@@ -10,3 +10,4 @@ export {
   DATABASE_URL_OPTIONS,
   type DatabaseConnectionOptions,
 } from './database-url';
+export { metricsAccess, type TrustProxy } from './edge';

@@ -1,14 +1,17 @@
 import envSchema from 'env-schema';
 import { DatabaseUrlError, parseDatabaseUrl } from './database-url';
 import { ConfigSchema, type Env } from './schema';
+import { ConfigError } from './config-error';
+import { checkEdge, parseTrustProxy, type TrustProxy } from './edge';
 
 /** Used when APP_SECRET is unset outside production; never valid in production. */
 const DEVELOPMENT_SECRET = 'development-only-secret-do-not-use-in-production';
 
 export type Config = Omit<
   Env,
-  'APP_SECRET' | 'SMS_TRANSPORT' | 'SMS_ALLOWED_COUNTRIES' | 'SMS_ALLOWED_NUMBER_TYPES'
+  'APP_SECRET' | 'SMS_TRANSPORT' | 'SMS_ALLOWED_COUNTRIES' | 'SMS_ALLOWED_NUMBER_TYPES' | 'TRUST_PROXY'
 > & {
+  TRUST_PROXY: TrustProxy;
   APP_SECRET: string;
   SMS_TRANSPORT: 'messagebird' | 'log';
   /** ISO alpha-2 codes; empty means every country. */
@@ -18,10 +21,7 @@ export type Config = Omit<
   warnings: string[];
 };
 
-/** A bad configuration: `message` is one line naming the variable. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError };
 
 interface AjvError {
   instancePath: string;
@@ -80,6 +80,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`Invalid configuration: DATABASE_URL ${err.message}`);
   }
   const transport = parsed.SMS_TRANSPORT ?? (parsed.MESSAGEBIRD_ACCESS_KEY ? 'messagebird' : 'log');
+  warnings.push(...checkEdge(parsed));
   if (transport === 'messagebird' && !parsed.MESSAGEBIRD_ACCESS_KEY) {
     throw new ConfigError('Invalid configuration: MESSAGEBIRD_ACCESS_KEY is required when SMS_TRANSPORT=messagebird');
   }
@@ -101,6 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     ...parsed,
     APP_SECRET: parsed.APP_SECRET ?? DEVELOPMENT_SECRET,
     SMS_TRANSPORT: transport,
+    TRUST_PROXY: parseTrustProxy(parsed.TRUST_PROXY),
     SMS_ALLOWED_COUNTRIES: countries === '*' ? [] : list(countries).map((c) => c.toUpperCase()),
     SMS_ALLOWED_NUMBER_TYPES: list(parsed.SMS_ALLOWED_NUMBER_TYPES),
     warnings,

@@ -1,4 +1,5 @@
 import type { Config } from './load';
+import { scrubLogLine } from './log-scrub';
 
 /**
  * pino options shared by the API and the worker: JSON lines, `name` on each,
@@ -24,6 +25,8 @@ export function loggerOptions(config: Pick<Config, 'LOG_LEVEL' | 'NODE_ENV'>, na
       ],
       censor: '[redacted]',
     },
+    // Paths cannot reach into error messages (driver errors list SQL parameters).
+    hooks: { streamWrite: scrubLogLine },
     ...(pretty ? { transport: { target: 'pino-pretty', options: { translateTime: 'SYS:HH:MM:ss.l' } } } : {}),
   };
 }

@@ -58,7 +58,8 @@ export const ConfigSchema = Type.Object({
     OneOf(['messagebird', 'log'], {
       description:
         '`messagebird` sends; `log` writes each SMS as one JSON line with `to` and `body` on the worker’s output. ' +
-        'Unset: `messagebird` when `MESSAGEBIRD_ACCESS_KEY` is set, else `log`.',
+        'Unset: `messagebird` when `MESSAGEBIRD_ACCESS_KEY` is set, else `log` — except with `NODE_ENV=production`, ' +
+        'where `log` must be named explicitly and neither set stops the start.',
     }),
   ),
   MESSAGEBIRD_ACCESS_KEY: Type.Optional(
@@ -204,10 +205,31 @@ export const ConfigSchema = Type.Object({
     default: 16384,
     description: 'Largest accepted request body; larger ones get 413 `PAYLOAD_TOO_LARGE`.',
   }),
-  TRUST_PROXY: Type.Boolean({
-    default: false,
-    description: 'Take the client IP (and protocol) from `X-Forwarded-*` headers; set it behind a proxy.',
+  TRUST_PROXY: Type.String({
+    pattern: '^(false|true|[0-9]{1,2}|[0-9A-Fa-f.:/]+(\\s*,\\s*[0-9A-Fa-f.:/]+)*)$',
+    default: 'false',
+    description:
+      'Which proxies may name the client in `X-Forwarded-For` (and the protocol in `X-Forwarded-Proto`): ' +
+      'the number of proxies in front of the API (`1` behind one load balancer), or their addresses or CIDR ranges ' +
+      '(`10.0.0.0/8,192.168.1.7`). `false`: the socket’s address is the client. `true` is refused: it would let ' +
+      'clients choose their own address (the left-most `X-Forwarded-For` entry) and so escape the per-IP limits.',
   }),
+  REQUEST_TIMEOUT_SECONDS: Type.Integer({
+    minimum: 1,
+    maximum: 3600,
+    default: 30,
+    description:
+      'A request whose headers and body have not all arrived this long after it began is answered 408 ' +
+      '`REQUEST_TIMEOUT` and its connection closed: a client trickling its body cannot hold a socket.',
+  }),
+  METRICS_TOKEN: Type.Optional(
+    Type.String({
+      minLength: 16,
+      description:
+        'When set, the API’s and the worker’s `/metrics` need `Authorization: Bearer <token>`. ' +
+        'With `NODE_ENV=production` and a `HOST` that is not loopback, `/metrics` is not served without one (403).',
+    }),
+  ),
   WORKER_CONCURRENCY: Type.Integer({
     minimum: 1,
     maximum: 1000,

@@ -24,6 +24,7 @@ export const ErrorCode = {
   INVALID_SIGNATURE: 'INVALID_SIGNATURE',
   PHONE_TYPE_NOT_ALLOWED: 'PHONE_TYPE_NOT_ALLOWED',
   WEAK_PASSWORD: 'WEAK_PASSWORD',
+  REQUEST_TIMEOUT: 'REQUEST_TIMEOUT',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -55,8 +56,8 @@ export const errors = {
       field: 'phone',
     }),
   invalidCode: () => new AppError(400, ErrorCode.INVALID_CODE, 'the code is wrong, expired or was never sent'),
-  notSigned: () =>
-    new AppError(401, ErrorCode.NOT_SIGNED, 'sign in first: x-session-id is missing, unknown or expired'),
+  notSigned: (message = 'sign in first: x-session-id is missing, unknown or expired') =>
+    new AppError(401, ErrorCode.NOT_SIGNED, message),
   wrongCredentials: () => new AppError(401, ErrorCode.WRONG_CREDENTIALS, 'wrong login or password'),
   notOwnerOrAdmin: () =>
     new AppError(403, ErrorCode.NOT_OWNER_OR_ADMIN, 'only the account owner or an admin may do this'),

@@ -30,15 +30,30 @@ export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   const e = err as { code?: unknown; name?: string; message?: string; cause?: unknown; meta?: unknown };
   if (typeof e.code === 'string' && UNAVAILABLE_CODES.has(e.code)) return true;
   if (e.name === 'PrismaClientInitializationError') return true;
+  if (depth === 0 && isLockConflict(err)) return true;
   if (typeof e.message === 'string' && UNAVAILABLE_TEXT.test(e.message)) return true;
   const meta = e.meta as { driverAdapterError?: unknown } | undefined;
   return isDatabaseUnavailable(e.cause, depth + 1) || isDatabaseUnavailable(meta?.driverAdapterError, depth + 1);
 }
 
-/** A deadlock (1213) or lock wait timeout (1205): the transaction was rolled back and may simply be run again. */
-export function isLockConflict(err: unknown): boolean {
-  const errno = (err as { errno?: number } | null)?.errno;
-  return errno === 1213 || errno === 1205;
+const LOCK_ERRNOS = new Set([1213, 1205]);
+const LOCK_CODES = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT', 'P2034']);
+
+/**
+ * A deadlock (1213) or lock wait timeout (1205): the statement or transaction
+ * was rolled back and may simply be run again. Found wherever it sits: the
+ * driver's own error, Prisma's P2034 ("write conflict or a deadlock"), or the
+ * driver adapter's error inside a Prisma error.
+ */
+export function isLockConflict(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== 'object' || depth > 6) return false;
+  const e = err as { errno?: unknown; code?: unknown; kind?: unknown; cause?: unknown; meta?: unknown };
+  if (typeof e.errno === 'number' && LOCK_ERRNOS.has(e.errno)) return true;
+  if (typeof e.code === 'number' && LOCK_ERRNOS.has(e.code)) return true;
+  if (typeof e.code === 'string' && LOCK_CODES.has(e.code)) return true;
+  if (e.kind === 'TransactionWriteConflict') return true;
+  const meta = e.meta as { driverAdapterError?: unknown } | undefined;
+  return isLockConflict(e.cause, depth + 1) || isLockConflict(meta?.driverAdapterError, depth + 1);
 }
 
 /** Prisma's "unique constraint failed" (P2002), optionally on a named index. */

@@ -1,6 +1,5 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { FieldInfo, Pool, PoolConfig, PoolConnection, TypeCastNextFunction, TypeCastResult } from 'mariadb';
-import { isLockConflict } from './errors';
+import { retryOnLockConflict } from './retry';
 
 export type Statement = readonly [sql: string, values: readonly unknown[]];
 
@@ -90,17 +89,10 @@ export function createSql(pool: Pool): Sql {
     pipeline<T extends unknown[]>(statements: readonly Statement[]) {
       return withConnection(async (conn) => (await pipelined(conn, statements)) as T);
     },
-    async transaction(statements: readonly Statement[]) {
+    transaction(statements: readonly Statement[]) {
       // InnoDB picks a victim when concurrent transactions deadlock (1213) and
       // rolls it back whole; running it again is the documented remedy.
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await runTransaction(statements);
-        } catch (err) {
-          if (attempt >= TRANSACTION_TRIES || !isLockConflict(err)) throw err;
-          await sleep(Math.random() * 10 * attempt);
-        }
-      }
+      return retryOnLockConflict(() => runTransaction(statements));
     },
   };
 
@@ -118,5 +110,3 @@ export function createSql(pool: Pool): Sql {
     });
   }
 }
-
-const TRANSACTION_TRIES = 4;

@@ -5,6 +5,7 @@ import fp from 'fastify-plugin';
 import { AppError, ErrorCode, errors } from '@sms/core';
 import { isDatabaseUnavailable } from '@sms/db';
 import type { FastifyError, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
+import { isClientAbort } from '../http/client-abort';
 import { writeRawJson } from '../http/raw-response';
 import type { ErrorBody } from '../schemas/common';
 
@@ -58,6 +59,11 @@ function toAppError(err: unknown): AppError {
 
 /** Answers `err` with the API's error body (also for places outside the app's error handler). */
 export function sendError(reply: FastifyReply, request: FastifyRequest, err: unknown) {
+  if (isClientAbort(err, request)) {
+    request.log.info('request aborted by the client');
+    // Nobody is left to read an answer; 400 only for the access log and metrics.
+    return reply.status(400).send();
+  }
   const { status, code, message, details, retryAfter } = toAppError(err);
   const body: Static<typeof ErrorBody> = {
     code,
@@ -90,7 +96,8 @@ export const frameworkErrorOptions = {
     const id = randomUUID();
     const message =
       status === 431 ? 'request headers too large' : status === 408 ? 'request timeout' : 'malformed HTTP request';
-    const body: Static<typeof ErrorBody> = { code: ErrorCode.INVALID_REQUEST, status, message, correlation_id: id };
+    const code = status === 408 ? ErrorCode.REQUEST_TIMEOUT : ErrorCode.INVALID_REQUEST;
+    const body: Static<typeof ErrorBody> = { code, status, message, correlation_id: id };
     writeRawJson(socket, status, body, { 'x-request-id': id });
     socket.destroy(err);
   },

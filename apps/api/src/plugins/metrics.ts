@@ -1,3 +1,5 @@
+import { metricsAccess } from '@sms/config';
+import { errors } from '@sms/core';
 import fp from 'fastify-plugin';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
 
@@ -55,9 +57,13 @@ export default fp(
       duration.observe(labels, reply.elapsedTime / 1000);
     });
 
-    fastify.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
-      reply.type(register.contentType).send(await register.metrics()),
-    );
+    const access = metricsAccess(fastify.config);
+    fastify.get('/metrics', { schema: { hide: true } }, async (request, reply) => {
+      const allowed = access(request.headers.authorization);
+      if (allowed === 401) throw errors.notSigned('/metrics needs Authorization: Bearer <METRICS_TOKEN>');
+      if (allowed === 403) throw errors.forbidden('/metrics is not served on a public address without METRICS_TOKEN');
+      return reply.type(register.contentType).send(await register.metrics());
+    });
   },
-  { name: 'metrics' },
+  { name: 'metrics', dependencies: ['config'] },
 );

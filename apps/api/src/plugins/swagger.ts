@@ -1,6 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fp from 'fastify-plugin';
+import { securityHeaders } from './browser-security';
 
 /** OpenAPI 3 from the same TypeBox schemas the routes validate with: /docs and /docs/json. */
 export default fp(
@@ -20,7 +21,11 @@ export default fp(
       // Name shared schemas by their $id (Account, ErrorBody…) instead of def-0, def-1…
       refResolver: { buildLocalReference: (json, _base, _fragment, i) => (json.$id as string) ?? `def-${i}` },
     });
-    await fastify.register(swaggerUi, { routePrefix: '/docs' });
+    // Encapsulated: the browser pages get security headers, the JSON API does not need them.
+    await fastify.register(async (docs) => {
+      await securityHeaders(docs);
+      await docs.register(swaggerUi, { routePrefix: '/docs' });
+    });
   },
   { name: 'swagger' },
 );

@@ -1,5 +1,6 @@
 import type { Db } from '../db';
 import { isUniqueViolation } from '../errors';
+import { retryOnLockConflict } from '../retry';
 import type { SmsSettings } from '../generated/client';
 import type { Row } from './columns';
 import { insertQueuedMessage, type NewMessage } from './sms-messages';
@@ -83,16 +84,18 @@ export class SmsSettingsRepository {
     /** Accounts with a live code for the phone, those whose code used up its attempts included. */
     liveAccounts: number;
   }> {
-    const [counted, rows] = await this.db.sql.pipeline<
-      [{ affectedRows: number }, Row<'sms_settings', 'userId' | 'codeHash' | 'codeAttempts'>[]]
-    >([
-      update('sms_settings', 'code_attempts = code_attempts + 1', `${LIVE} AND code_attempts < ?`, [
-        phone,
-        now,
-        maxAttempts,
+    // Concurrent verifies of one phone deadlock on its row and index; only
+    // the UPDATE takes locks, so a rolled-back one is simply run again.
+    const [counted, rows] = await retryOnLockConflict(() =>
+      this.db.sql.pipeline<[{ affectedRows: number }, Row<'sms_settings', 'userId' | 'codeHash' | 'codeAttempts'>[]]>([
+        update('sms_settings', 'code_attempts = code_attempts + 1', `${LIVE} AND code_attempts < ?`, [
+          phone,
+          now,
+          maxAttempts,
+        ]),
+        [`SELECT user_id, code_hash, code_attempts FROM sms_settings WHERE ${LIVE}`, [phone, now]],
       ]),
-      [`SELECT user_id, code_hash, code_attempts FROM sms_settings WHERE ${LIVE}`, [phone, now]],
-    ]);
+    );
     return {
       counted: counted.affectedRows > 0,
       candidates: rows
@@ -122,10 +125,12 @@ export class SmsSettingsRepository {
     phone: string,
   ): Promise<'verified' | 'stale' | 'phone-in-use'> {
     try {
-      const won = await this.db.prisma.smsSettings.updateMany({
-        where: { userId, codeHash, verified: false },
-        data: { verified: true, verifiedPhone: phone, codeHash: null, codeExpireTime: null, codeAttempts: 0 },
-      });
+      const won = await retryOnLockConflict(() =>
+        this.db.prisma.smsSettings.updateMany({
+          where: { userId, codeHash, verified: false },
+          data: { verified: true, verifiedPhone: phone, codeHash: null, codeExpireTime: null, codeAttempts: 0 },
+        }),
+      );
       return won.count === 0 ? 'stale' : 'verified';
     } catch (err) {
       if (isUniqueViolation(err, VERIFIED_PHONE_INDEX)) return 'phone-in-use';

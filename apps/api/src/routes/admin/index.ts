@@ -1,11 +1,14 @@
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import type { FastifyInstance } from 'fastify';
+import { sameOriginOnly, securityHeaders } from '../../plugins/browser-security';
 import queueDashboard from '../../plugins/queue-dashboard';
 import login from './login';
 
 /** Pages for admins' browsers: the sign-in form and the queue dashboard. */
 async function admin(fastify: FastifyInstance) {
+  await securityHeaders(fastify);
+  fastify.addHook('onRequest', sameOriginOnly);
   await fastify.register(cookie);
   await fastify.register(formbody);
   await fastify.register(login);

@@ -1,0 +1,4 @@
+/** A bad configuration: `message` is one line naming the variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
