@@ -20,6 +20,7 @@ const smsSettings: FastifyPluginAsyncTypebox = async (fastify) => {
       config: perIp,
       schema: {
         tags: ['sms_settings'],
+        operationId: 'resendCode',
         summary: 'Send a new code to the account holding this phone unverified',
         description: 'Answers 204 alike for unknown, verified and pending phones.',
         body: ResendBody,
@@ -38,6 +39,7 @@ const smsSettings: FastifyPluginAsyncTypebox = async (fastify) => {
       config: perIp,
       schema: {
         tags: ['sms_settings'],
+        operationId: 'verifyPhone',
         summary: 'Verify a phone with the code received by SMS',
         body: VerifyBody,
         response: { 204: Type.Null(), ...errorResponses(400, 409, 413, 415, 429, 503) },
@@ -55,6 +57,7 @@ const smsSettings: FastifyPluginAsyncTypebox = async (fastify) => {
       onRequest: fastify.requireSession,
       schema: {
         tags: ['sms_settings'],
+        operationId: 'getSmsSettings',
         summary: "An account's SMS settings (owner or admin)",
         security: sessionSecurity,
         params: UserIdParams,
@@ -70,6 +73,7 @@ const smsSettings: FastifyPluginAsyncTypebox = async (fastify) => {
       onRequest: fastify.requireSession,
       schema: {
         tags: ['sms_settings'],
+        operationId: 'putSmsSettings',
         summary: "Set an account's phone; a new phone gets a code by SMS (owner or admin)",
         security: sessionSecurity,
         params: UserIdParams,
