@@ -1,6 +1,6 @@
 // `pnpm generate:client`: writes the API's OpenAPI document to
 // packages/client/openapi.json and the client's TypeScript types generated
-// from it (openapi-typescript) to packages/client/src/schema.d.ts. The app is
+// from it (openapi-typescript) to packages/client/src/schema.ts. The app is
 // built without listening; its plugins need a config, the local defaults
 // serve (nothing is queried). test/openapi.test.ts fails when either
 // committed file differs from what this writes.
@@ -12,7 +12,7 @@ import { loadConfig } from '@sms/config';
 import { buildApp } from '../apps/api/src/app';
 
 export const OPENAPI_JSON = fileURLToPath(new URL('../packages/client/openapi.json', import.meta.url));
-export const CLIENT_TYPES = fileURLToPath(new URL('../packages/client/src/schema.d.ts', import.meta.url));
+export const CLIENT_TYPES = fileURLToPath(new URL('../packages/client/src/schema.ts', import.meta.url));
 
 /** The document as the running API serves it at /docs/json. */
 export async function openapiDocument(): Promise<Record<string, unknown>> {

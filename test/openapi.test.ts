@@ -5,11 +5,11 @@ import { readFileSync } from 'node:fs';
 import t from 'tap';
 import { CLIENT_TYPES, OPENAPI_JSON, openapiDocument, renderClientFiles } from '../scripts/openapi';
 
-t.test('packages/client/openapi.json and src/schema.d.ts are what `pnpm generate:client` writes', async (t) => {
+t.test('packages/client/openapi.json and src/schema.ts are what `pnpm generate:client` writes', async (t) => {
   const document = await openapiDocument();
   const { json, types } = await renderClientFiles(document);
   t.ok(readFileSync(OPENAPI_JSON, 'utf8') === json, 'openapi.json up to date; if not, run `pnpm generate:client`');
-  t.ok(readFileSync(CLIENT_TYPES, 'utf8') === types, 'schema.d.ts up to date; if not, run `pnpm generate:client`');
+  t.ok(readFileSync(CLIENT_TYPES, 'utf8') === types, 'schema.ts up to date; if not, run `pnpm generate:client`');
 });
 
 t.test('the document tells what the issue tracker found missing', async (t) => {

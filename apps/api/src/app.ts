@@ -10,6 +10,7 @@ import configPlugin from './plugins/config';
 import errorsPlugin, { frameworkErrorOptions } from './plugins/errors';
 import metrics from './plugins/metrics';
 import db from './plugins/db';
+import drain from './plugins/drain';
 import queue from './plugins/queue';
 import rateLimit from './plugins/rate-limit';
 import redis from './plugins/redis';
@@ -38,7 +39,8 @@ function serverOptions(config: Config): FastifyServerOptions {
     },
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    return503OnClosing: true,
+    // plugins/drain.ts answers requests arriving while closing, with the API's 503 body.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     ...frameworkErrorOptions,
   };
@@ -64,6 +66,7 @@ const app: FastifyPluginAsync<{ config: Config }> = async (fastify, { config }) 
   await fastify.register(errorsPlugin);
   await fastify.register(metrics);
   await fastify.register(swagger);
+  await fastify.register(drain);
   await fastify.register(db);
   await fastify.register(redis);
   await fastify.register(queue);

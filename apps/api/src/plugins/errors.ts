@@ -57,7 +57,12 @@ function toAppError(err: unknown): AppError {
 }
 
 /** Answers `err` with the API's error body (also for places outside the app's error handler). */
-export function sendError(reply: FastifyReply, request: FastifyRequest, err: unknown) {
+export function sendError(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  err: unknown,
+  { expected = false }: { expected?: boolean } = {},
+) {
   const { status, code, message, details, retryAfter } = toAppError(err);
   const body: Static<typeof ErrorBody> = {
     code,
@@ -66,7 +71,7 @@ export function sendError(reply: FastifyReply, request: FastifyRequest, err: unk
     correlation_id: request.id,
     ...(details ? { details } : {}),
   };
-  if (status >= 500) request.log.error({ err }, 'request failed');
+  if (status >= 500 && !expected) request.log.error({ err }, 'request failed');
   else request.log.info({ code, status }, 'request rejected');
   if (retryAfter) reply.header('retry-after', String(retryAfter));
   // Also set by the app's onRequest hook, which the router's own errors never reach.
