@@ -6,6 +6,7 @@
 import { createDb } from '@sms/db';
 import { call, createTestConfig, session, startApi, waitFor, type Answer } from '@sms/testing';
 import t from 'tap';
+import { Client } from 'undici';
 import { phones, seedUsers } from './lib/fixtures';
 
 const SIGNINS = 200;
@@ -96,4 +97,103 @@ t.test('SIGTERM under load: in-flight requests complete, then the API exits 0', 
     'the shutdown was the graceful one',
   );
   await t.rejects(fetch(`${url}/health/live`), 'afterwards nothing listens');
+});
+
+// The same with pipelining (undici, many requests queued on each keep-alive
+// connection): the requests the API had received when the signal came are all
+// answered 200, the database pool closes only after the last of them (no error
+// line: before, "pool is ending" failed most of them), and requests arriving
+// afterwards get the API's own 503 body, or no connection at all.
+t.test('SIGTERM under pipelined load: received requests answered, no error, then the API 503 body', async (t) => {
+  const CONNECTIONS = 4;
+  const PER_CONNECTION = 100;
+  const config = await createTestConfig(t);
+  const { prisma, close } = createDb(config);
+  t.teardown(close);
+  const { proc: api, url } = await startApi(t, config, {
+    IP_RATE_LIMIT_PER_MINUTE: '100000',
+    DATABASE_POOL_SIZE: '5',
+  });
+  const users = await seedUsers(prisma, CONNECTIONS * PER_CONNECTION, 'pipe');
+  const numbers = phones(users.length, 704);
+  const clients = Array.from({ length: CONNECTIONS }, () => new Client(url, { pipelining: 20 }));
+  t.teardown(() => Promise.all(clients.map((c) => c.destroy())));
+
+  interface Outcome {
+    status?: number;
+    headers?: Record<string, unknown>;
+    body?: Record<string, unknown>;
+    error?: string;
+  }
+  const outcomes = new Map<string, Outcome>();
+  const all = Promise.all(
+    users.map(async (u, i) => {
+      const id = `q${i}`;
+      // Half PUTs (a transaction and a queued SMS), half GETs; `idempotent` lets undici pipeline the PUTs too.
+      const put = i % 2 === 0;
+      try {
+        const res = await clients[i % CONNECTIONS]!.request({
+          path: `/api/v1/sms_settings/${u.userId}`,
+          method: put ? 'PUT' : 'GET',
+          idempotent: true,
+          headers: {
+            'x-session-id': u.sessionId,
+            'x-request-id': id,
+            ...(put ? { 'content-type': 'application/json' } : {}),
+          },
+          body: put ? JSON.stringify({ phone: numbers[i] }) : undefined,
+        });
+        const text = await res.body.text();
+        outcomes.set(id, { status: res.statusCode, headers: res.headers, body: text ? JSON.parse(text) : undefined });
+      } catch (err) {
+        outcomes.set(id, { error: (err as Error).message });
+      }
+    }),
+  );
+  await waitFor(() => outcomes.size >= 40, 60_000, '40 answers');
+  const exit = api.stop('SIGTERM');
+  await all;
+  t.same(await exit, { code: 0, signal: null }, 'the API exits 0');
+
+  t.same(
+    api.lines.filter((l) => Number(l.level) >= 50).map((l) => `${String(l.msg)} ${JSON.stringify(l.err ?? '')}`),
+    [],
+    'no error-level line: no request failed inside the API',
+  );
+  // The API's log is in order: what it logged as incoming before "shutting down" it had received.
+  const signalAt = api.lines.findIndex((l) => l.msg === 'shutting down');
+  t.ok(signalAt > 0, 'the graceful shutdown ran');
+  const incoming = (from: number, to: number) =>
+    api.lines
+      .slice(from, to)
+      .filter((l) => l.msg === 'incoming request' && /^q\d+$/.test(String(l.reqId)))
+      .map((l) => String(l.reqId));
+  const before = incoming(0, signalAt);
+  t.comment(`at SIGTERM the API had received ${before.length} of ${users.length} requests`);
+  t.ok(before.length < users.length, 'the signal came under load');
+  t.same(
+    before.filter((id) => outcomes.get(id)?.status !== 200).map((id) => `${id}: ${JSON.stringify(outcomes.get(id))}`),
+    [],
+    'every request received before the signal was answered 200',
+  );
+
+  const after = [...outcomes.entries()].filter(([id]) => !before.includes(id));
+  const refused = after.filter(([, o]) => o.status === 503);
+  t.ok(
+    after.every(([, o]) => o.error !== undefined || o.status === 503),
+    `the ${after.length} requests after the signal were refused (${refused.length} with a 503)`,
+  );
+  t.ok(refused.length > 0, 'some got the 503 body');
+  for (const [id, o] of refused) {
+    if (o.body?.code !== 'UNAVAILABLE' || o.body.correlation_id !== id || o.headers?.['x-request-id'] !== id) {
+      t.fail(`${id}: not the API's 503 body: ${JSON.stringify(o)}`);
+      break;
+    }
+  }
+  const putsAnswered = [...outcomes.entries()].filter(([id, o]) => Number(id.slice(1)) % 2 === 0 && o.status === 200);
+  t.equal(
+    await prisma.smsMessage.count({ where: { recipient: { in: numbers } } }),
+    putsAnswered.length,
+    'every PUT answered 200 has its SMS row, and no other',
+  );
 });

@@ -3,7 +3,8 @@
 // same with Redis gone during the PUT: the outbox sweeper delivers, once.
 import { createDb } from '@sms/db';
 import {
-  call,
+  checkedCall,
+  contractChecker,
   createTestConfig,
   freePort,
   privateRedis,
@@ -19,6 +20,9 @@ import {
   type Proc,
 } from '@sms/testing';
 import t from 'tap';
+
+// Every answer is checked against the OpenAPI document: an undocumented one fails the test.
+const call = checkedCall(await contractChecker());
 
 let counter = 0;
 

@@ -13,6 +13,7 @@ import { trustProxyOption } from './http/trust-proxy';
 import metrics from './plugins/metrics';
 import db from './plugins/db';
 import deliveries from './plugins/deliveries';
+import drain from './plugins/drain';
 import queue from './plugins/queue';
 import rateLimit from './plugins/rate-limit';
 import redis from './plugins/redis';
@@ -45,7 +46,8 @@ function serverOptions(config: Config): FastifyServerOptions {
     },
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    return503OnClosing: true,
+    // plugins/drain.ts answers requests arriving while closing, with the API's 503 body.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
     ...frameworkErrorOptions,
   };
@@ -71,6 +73,7 @@ const app: FastifyPluginAsync<{ config: Config }> = async (fastify, { config }) 
   await fastify.register(errorsPlugin);
   await fastify.register(metrics);
   await fastify.register(swagger);
+  await fastify.register(drain);
   await fastify.register(db);
   await fastify.register(redis);
   await fastify.register(queue);

@@ -17,20 +17,13 @@ if (config.ADMIN_LOGIN && config.ADMIN_PASSWORD) {
   app.log.info({ login: config.ADMIN_LOGIN, result }, 'bootstrap admin');
 }
 
-// Once closing, each response ends its keep-alive connection. Node's
-// server.close() reaps only connections idle at that moment; one that was busy
-// would otherwise stay open after its response until the client's keep-alive
-// ends, holding the exit until close-with-grace kills the process.
-let closing = false;
-app.addHook('preClose', async () => {
-  closing = true;
-});
-app.addHook('onSend', async (_request, reply) => {
-  if (closing) reply.header('connection', 'close');
-});
+// No `connection: close` on answers while draining: with pipelined requests it
+// would end the connection after the first answer and drop the others' (the
+// drain plugin waits for them all; Node's server.close() then reaps the idle
+// keep-alive connections, and requests arriving meanwhile get `connection: close`).
 
-// SIGTERM/SIGINT: stop accepting, let in-flight requests finish, close pools.
-closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
+// SIGTERM/SIGINT: answer what was received (plugins/drain.ts), stop listening, close pools.
+closeWithGrace({ delay: 25_000 }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, 'shutting down after an error');
   else app.log.info({ signal }, 'shutting down');
   await app.close();

@@ -4,6 +4,7 @@ export { baseConfig, uniqueName, type Teardown } from './base';
 export { createTestConfig } from './config';
 export { createTestDatabase, dropDatabase } from './database';
 export { call, session, type Answer } from './http';
+export { checkedCall, contractChecker, OPENAPI_DOCUMENT, type ContractAnswer, type ContractChecker } from './contract';
 export { logSink, waitForLine, type LogLine, type LogSink } from './logs';
 export { freePort } from './ports';
 export { PUBLIC_URL, reportPath, signMessageBirdReport, SIGNING_KEY, type SignOptions } from './messagebird-reports';

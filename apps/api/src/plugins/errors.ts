@@ -58,7 +58,12 @@ function toAppError(err: unknown): AppError {
 }
 
 /** Answers `err` with the API's error body (also for places outside the app's error handler). */
-export function sendError(reply: FastifyReply, request: FastifyRequest, err: unknown) {
+export function sendError(
+  reply: FastifyReply,
+  request: FastifyRequest,
+  err: unknown,
+  { expected = false }: { expected?: boolean } = {},
+) {
   if (isClientAbort(err, request)) {
     request.log.info('request aborted by the client');
     // Nobody is left to read an answer; 400 only for the access log and metrics.
@@ -72,7 +77,7 @@ export function sendError(reply: FastifyReply, request: FastifyRequest, err: unk
     correlation_id: request.id,
     ...(details ? { details } : {}),
   };
-  if (status >= 500) request.log.error({ err }, 'request failed');
+  if (status >= 500 && !expected) request.log.error({ err }, 'request failed');
   else request.log.info({ code, status }, 'request rejected');
   if (retryAfter) reply.header('retry-after', String(retryAfter));
   // Also set by the app's onRequest hook, which the router's own errors never reach.

@@ -46,10 +46,14 @@ export const Session = Type.Object(
   { title: 'Session' },
 );
 
+/** Page defaults: the schema's (the validator applies them) and the handler's fallback for its types. */
+export const PAGE = { skip: 0, take: 100 } as const;
+
 export const AccountsQuery = Type.Object(
   {
-    skip: Type.Integer({ minimum: 0, maximum: 1000000, default: 0 }),
-    take: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+    // Optional on the wire; the validator fills in the defaults, so handlers always see numbers.
+    skip: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000000, default: PAGE.skip })),
+    take: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: PAGE.take })),
   },
   { additionalProperties: false },
 );

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { Account, AccountList, AccountsQuery, Session, SigninBody, SignupBody } from '../../schemas/accounts';
+import { Account, AccountList, AccountsQuery, PAGE, Session, SigninBody, SignupBody } from '../../schemas/accounts';
 import { errorResponses, sessionSecurity } from '../../schemas/common';
 
 const accounts: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -12,6 +12,7 @@ const accounts: FastifyPluginAsyncTypebox = async (fastify) => {
       config: perIp,
       schema: {
         tags: ['accounts'],
+        operationId: 'signup',
         summary: 'Create an account',
         body: SignupBody,
         response: { 201: Type.Ref(Account), ...errorResponses(400, 409, 413, 415, 429, 503) },
@@ -26,6 +27,7 @@ const accounts: FastifyPluginAsyncTypebox = async (fastify) => {
       config: perIp,
       schema: {
         tags: ['accounts'],
+        operationId: 'signin',
         summary: 'Open a session; its id is the x-session-id of later calls',
         body: SigninBody,
         response: { 200: Session, ...errorResponses(400, 401, 413, 415, 429, 503) },
@@ -40,9 +42,11 @@ const accounts: FastifyPluginAsyncTypebox = async (fastify) => {
       onRequest: fastify.requireSession,
       schema: {
         tags: ['accounts'],
+        operationId: 'signout',
         summary: 'Close the session',
         security: sessionSecurity,
-        response: { 204: Type.Null(), ...errorResponses(401, 503) },
+        // No body is expected, but one that is sent is parsed (and can be refused).
+        response: { 204: Type.Null(), ...errorResponses(400, 401, 413, 415, 503) },
       },
     },
     async (request, reply) => {
@@ -57,6 +61,7 @@ const accounts: FastifyPluginAsyncTypebox = async (fastify) => {
       onRequest: fastify.requireSession,
       schema: {
         tags: ['accounts'],
+        operationId: 'getCurrentAccount',
         summary: "The caller's account",
         security: sessionSecurity,
         response: { 200: Type.Ref(Account), ...errorResponses(401, 503) },
@@ -71,13 +76,14 @@ const accounts: FastifyPluginAsyncTypebox = async (fastify) => {
       onRequest: fastify.requireAdmin,
       schema: {
         tags: ['accounts'],
+        operationId: 'listAccounts',
         summary: 'List accounts (admins)',
         security: sessionSecurity,
         querystring: AccountsQuery,
         response: { 200: AccountList, ...errorResponses(400, 401, 403, 503) },
       },
     },
-    async (request) => fastify.accounts.list(request.query.skip, request.query.take),
+    async (request) => fastify.accounts.list(request.query.skip ?? PAGE.skip, request.query.take ?? PAGE.take),
   );
 };
 

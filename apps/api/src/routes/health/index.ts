@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { withTimeout } from '@sms/config';
+import { ErrorBody } from '../../schemas/common';
 
 const CHECK_TIMEOUT_MS = 800;
 
@@ -13,7 +14,7 @@ const Health = Type.Object({
 const health: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get(
     '/live',
-    { schema: { tags: ['operations'], summary: 'The process runs', response: { 200: Health } } },
+    { schema: { tags: ['operations'], operationId: 'live', summary: 'The process runs', response: { 200: Health } } },
     async () => ({ status: 'ok' as const }),
   );
 
@@ -22,8 +23,10 @@ const health: FastifyPluginAsyncTypebox = async (fastify) => {
     {
       schema: {
         tags: ['operations'],
+        operationId: 'ready',
         summary: 'MySQL and Redis answer (within a second)',
-        response: { 200: Health, 503: Health },
+        // 503: a failed check, or the error body while the process drains after SIGTERM.
+        response: { 200: Health, 503: Type.Union([Health, Type.Ref(ErrorBody)]) },
       },
     },
     async (_request, reply) => {

@@ -29,6 +29,7 @@ const smsMessages: FastifyPluginAsyncTypebox = async (fastify) => {
       onRequest: fastify.requireAdmin,
       schema: {
         tags: ['sms messages'],
+        operationId: 'listSmsMessages',
         summary: 'Every SMS and its fate, newest first (admins)',
         security: sessionSecurity,
         querystring: SmsMessagesQuery,

@@ -20,6 +20,7 @@ const smsSettings: FastifyPluginAsyncTypebox = async (fastify) => {
       config: perIp,
       schema: {
         tags: ['sms_settings'],
+        operationId: 'resendCode',
         summary: 'Send a new code to the account holding this phone unverified',
         description: 'Answers 204 alike for unknown, verified and pending phones.',
         body: ResendBody,
@@ -39,6 +40,7 @@ const smsSettings: FastifyPluginAsyncTypebox = async (fastify) => {
       onRequest: fastify.optionalSession,
       schema: {
         tags: ['sms_settings'],
+        operationId: 'verifyPhone',
         summary: 'Verify a phone with the code received by SMS',
         description:
           'With x-session-id only the code sent for that account can match. Without one, a phone waiting ' +
@@ -61,6 +63,7 @@ const smsSettings: FastifyPluginAsyncTypebox = async (fastify) => {
       onRequest: fastify.requireSessionReading,
       schema: {
         tags: ['sms_settings'],
+        operationId: 'getSmsSettings',
         summary: "An account's SMS settings (owner or admin)",
         security: sessionSecurity,
         params: UserIdParams,
@@ -76,6 +79,7 @@ const smsSettings: FastifyPluginAsyncTypebox = async (fastify) => {
       onRequest: fastify.requireSession,
       schema: {
         tags: ['sms_settings'],
+        operationId: 'putSmsSettings',
         summary: "Set an account's phone; a new phone gets a code by SMS (owner or admin)",
         security: sessionSecurity,
         params: UserIdParams,

@@ -44,6 +44,7 @@ const webhooks: FastifyPluginAsyncTypebox = async (fastify) => {
     {
       schema: {
         tags: ['webhooks'],
+        operationId: 'messagebirdReport',
         summary: 'MessageBird delivery report (signed with MessageBird-Signature-JWT)',
         querystring: MessageBirdReportQuery,
         response: { 200: WebhookAnswer, ...errorResponses(401, 503) },
