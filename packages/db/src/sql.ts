@@ -90,17 +90,8 @@ export function createSql(pool: Pool): Sql {
     pipeline<T extends unknown[]>(statements: readonly Statement[]) {
       return withConnection(async (conn) => (await pipelined(conn, statements)) as T);
     },
-    async transaction(statements: readonly Statement[]) {
-      // InnoDB picks a victim when concurrent transactions deadlock (1213) and
-      // rolls it back whole; running it again is the documented remedy.
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await runTransaction(statements);
-        } catch (err) {
-          if (attempt >= TRANSACTION_TRIES || !isLockConflict(err)) throw err;
-          await sleep(Math.random() * 10 * attempt);
-        }
-      }
+    transaction(statements: readonly Statement[]) {
+      return retryLockConflicts(() => runTransaction(statements));
     },
   };
 
@@ -120,3 +111,20 @@ export function createSql(pool: Pool): Sql {
 }
 
 const TRANSACTION_TRIES = 4;
+
+/**
+ * Runs `run` again when InnoDB picked it as a deadlock victim (1213) or its
+ * lock wait timed out (1205): the server rolled that transaction back whole,
+ * and running it again is the remedy InnoDB documents. A short random pause
+ * first, so two victims do not collide again in step.
+ */
+export async function retryLockConflicts<T>(run: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await run();
+    } catch (err) {
+      if (attempt >= TRANSACTION_TRIES || !isLockConflict(err)) throw err;
+      await sleep(Math.random() * 10 * attempt);
+    }
+  }
+}
