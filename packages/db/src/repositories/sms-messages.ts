@@ -1,5 +1,5 @@
 import type { Db } from '../db';
-import type { SmsMessage } from '../generated/client';
+import { Prisma, type SmsMessage } from '../generated/client';
 import { retryLockConflicts, type Statement } from '../sql';
 import type { Row } from './columns';
 import { update } from './update';
@@ -25,6 +25,11 @@ export function insertQueuedMessage(message: NewMessage, now = new Date()): Stat
     [message.id, message.userId, message.recipient, message.body, now, now, now],
   ];
 }
+
+// The sweep's locking scans lock the rows they return and no gaps: under
+// REPEATABLE READ they would also gap-lock the (status, due_time) index a claim
+// moves its row in, and a claim could wait on, or deadlock with, a sweep.
+const READ_COMMITTED = { isolationLevel: Prisma.TransactionIsolationLevel.ReadCommitted };
 
 // Every way out of `sending` is conditional on the row still being `sending`,
 // so a late worker cannot overwrite the outcome another recorded.
@@ -159,6 +164,6 @@ export class SmsMessagesRepository {
         });
       }
       return ids.length;
-    });
+    }, READ_COMMITTED);
   }
 }
