@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import t from 'tap';
-import { body, buildTestApp, newUser, signin } from './helpers';
+import { body, buildTestApp, errorBody, newUser, signin } from './helpers';
 
 t.test('accounts and sessions', async (t) => {
   const { app, config } = await buildTestApp(t, { IP_RATE_LIMIT_PER_MINUTE: '1000' });
@@ -29,7 +29,7 @@ t.test('accounts and sessions', async (t) => {
       payload: { login: 'ALICE.SMITH', name: 'Other', password: 'other password' },
     });
     t.equal(res.statusCode, 409);
-    t.match(body(res), { code: 'LOGIN_ALREADY_USED', status: 409 });
+    t.same(body(res), errorBody(res, 'LOGIN_ALREADY_USED', 409, 'this login is taken'));
   });
 
   t.test('signup validates login and password', async (t) => {

@@ -52,3 +52,18 @@ export async function signin(app: FastifyInstance, login: string, password: stri
 export async function makeAdmin(app: FastifyInstance, userId: string) {
   await app.prisma.account.update({ where: { id: userId }, data: { admin: true } });
 }
+
+/**
+ * The whole error body `res` must carry, its correlation id taken from the
+ * X-Request-Id header: compared with t.same, no key more (a stack, a query)
+ * can slip through as it could past a subset match.
+ */
+export function errorBody(
+  res: LightMyRequestResponse,
+  code: string,
+  status: number,
+  message: string,
+  details?: Record<string, unknown>,
+) {
+  return { code, status, message, correlation_id: res.headers['x-request-id'], ...(details ? { details } : {}) };
+}

@@ -4,7 +4,7 @@ import Fastify from 'fastify';
 import fp from 'fastify-plugin';
 import t from 'tap';
 import app from '../src/app';
-import { body, buildTestApp, makeAdmin, newUser } from './helpers';
+import { body, buildTestApp, errorBody, makeAdmin, newUser } from './helpers';
 
 t.test('OpenAPI document', async (t) => {
   const { app: server, config } = await buildTestApp(t);
@@ -177,5 +177,5 @@ t.test('readiness answers 503 within a second when MySQL is down', async (t) => 
     payload: { phone: '+380508308443', code: '123456' },
   });
   t.equal(api.statusCode, 503);
-  t.equal(body(api).code, 'UNAVAILABLE');
+  t.same(body(api), errorBody(api, 'UNAVAILABLE', 503, 'the database is unavailable; try again shortly'));
 });

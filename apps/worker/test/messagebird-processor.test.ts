@@ -288,3 +288,16 @@ t.test('a connection refused (never sent): retried, not ambiguous', async (t) =>
   t.notOk(logsOf(w.lines, message.id).some((l) => l.ambiguous === true));
   t.equal(await metricValue(w.app, 'sms_send_retries_total', 'reason="network"'), 1);
 });
+
+t.test('401 with no error body (a proxy, or a key revoked upstream): the same alert and pause as code 2', async (t) => {
+  const w = await testWorker(t, { SMS_OPERATOR_PAUSE_MS: '60000' });
+  mb([]).reply(401, '');
+  const message = await sendOne(w);
+
+  const alert = await waitForLine(w.lines, (l) => l.alert === 'bad_key');
+  t.equal(alert.level, 50, 'logged as an error');
+  const row = await w.row(message.id);
+  t.equal(row.status, 'queued', 'the row waits');
+  t.equal(row.attempts, 0, 'no attempt used');
+  t.equal(await metricValue(w.app, 'sms_provider_alert', 'reason="bad_key"'), 1);
+});

@@ -119,3 +119,14 @@ t.test('the sweeper runs on its own every OUTBOX_SWEEP_INTERVAL_MS and stops cle
   await w.app.sweeper.stop();
   t.pass('stopped');
 });
+
+t.test('finished rows (sent, failed), however old, are never enqueued again', async (t) => {
+  const w = await testWorker(t, SWEEP);
+  // As in production: due_time is when the row was written, long before now.
+  const sent = await w.insert({ status: 'sent', dueTime: overdue() });
+  const failed = await w.insert({ status: 'failed', dueTime: overdue() });
+  t.equal(await w.app.sweeper.sweepOnce(), 0, 'nothing overdue');
+  t.equal(await w.jobState(sent.id), 'unknown', 'no job for the sent row');
+  t.equal(await w.jobState(failed.id), 'unknown', 'no job for the failed row');
+  t.equal(await metricValue(w.app, 'sms_outbox_reenqueued_total'), 0);
+});

@@ -1,5 +1,6 @@
 import type { Db } from '../db';
-import type { SmsMessage } from '../generated/client';
+import { Prisma, type SmsMessage } from '../generated/client';
+import { retryOnLockConflict } from '../retry';
 import type { Statement } from '../sql';
 import type { Row } from './columns';
 import { update } from './update';
@@ -26,6 +27,11 @@ export function insertQueuedMessage(message: NewMessage, now = new Date()): Stat
   ];
 }
 
+// The sweep's locking scans lock the rows they return and no gaps: under
+// REPEATABLE READ they would also gap-lock the (status, due_time) index a claim
+// moves its row in, and a claim could wait on, or deadlock with, a sweep.
+const READ_COMMITTED = { isolationLevel: Prisma.TransactionIsolationLevel.ReadCommitted };
+
 // Every way out of `sending` is conditional on the row still being `sending`,
 // so a late worker cannot overwrite the outcome another recorded.
 const STILL_SENDING = "id = ? AND status = 'sending'";
@@ -49,7 +55,25 @@ export class SmsMessagesRepository {
    * update and anyone else's.
    */
   async claim(id: string, leaseExpireTime: Date, now = new Date()): Promise<ClaimOutcome> {
-    const [claimed, rows] = await this.db.sql.pipeline<
+    // The UPDATE changes status, so InnoDB also moves the row's entry in the
+    // (status, due_time) index, which other workers' claims and the sweepers'
+    // locking scans lock too: under load InnoDB now and then picks a claim as
+    // a deadlock victim (1213). It is one autocommit statement, rolled back
+    // whole, so running it again is safe and is the documented remedy.
+    const [claimed, rows] = await retryOnLockConflict(() => this.pipelineClaim(id, leaseExpireTime, now));
+    const row = rows[0];
+    if (!row) return { claimed: false, status: 'missing' };
+    if (claimed.affectedRows === 1) {
+      const { recipient, body, attempts, create_time: createTime } = row;
+      return { claimed: true, message: { id: row.id, recipient, body, attempts, createTime } };
+    }
+    // Final, or another worker holds it (its lease is live).
+    if (row.status === 'sending') return { claimed: false, status: 'sending', leaseExpireTime: row.lease_expire_time };
+    return { claimed: false, status: row.status };
+  }
+
+  private pipelineClaim(id: string, leaseExpireTime: Date, now: Date) {
+    return this.db.sql.pipeline<
       [
         { affectedRows: number },
         Row<'sms_messages', 'id' | 'recipient' | 'body' | 'attempts' | 'createTime' | 'status' | 'leaseExpireTime'>[],
@@ -66,15 +90,6 @@ export class SmsMessagesRepository {
         [id],
       ],
     ]);
-    const row = rows[0];
-    if (!row) return { claimed: false, status: 'missing' };
-    if (claimed.affectedRows === 1) {
-      const { recipient, body, attempts, create_time: createTime } = row;
-      return { claimed: true, message: { id: row.id, recipient, body, attempts, createTime } };
-    }
-    // Final, or another worker holds it (its lease is live).
-    if (row.status === 'sending') return { claimed: false, status: 'sending', leaseExpireTime: row.lease_expire_time };
-    return { claimed: false, status: row.status };
   }
 
   /** `finalBody` replaces the text (which carries a code). False when the row was no longer this worker's. */
@@ -168,6 +183,6 @@ export class SmsMessagesRepository {
         });
       }
       return ids.length;
-    });
+    }, READ_COMMITTED);
   }
 }
