@@ -2,9 +2,9 @@
 // packages/client/openapi.json and the client's TypeScript types generated
 // from it (openapi-typescript) to packages/client/src/schema.ts. The app is
 // built without listening; its plugins need a config, the local defaults
-// serve (nothing is queried). test/openapi.test.ts fails when either
-// committed file differs from what this writes.
-import { writeFileSync } from 'node:fs';
+// serve (nothing is queried). test/openapi.test.ts fails when the committed
+// document or the generated types differ from what this writes.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
 import * as prettier from 'prettier';
@@ -37,8 +37,14 @@ export async function renderClientFiles(document: Record<string, unknown>) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const { json, types } = await renderClientFiles(await openapiDocument());
-  writeFileSync(OPENAPI_JSON, json);
+  // `--types`: the types only, from the committed document (run by
+  // `pnpm install`; the types are generated, not committed, like Prisma's client).
+  const typesOnly = process.argv.includes('--types');
+  const document = typesOnly
+    ? (JSON.parse(readFileSync(OPENAPI_JSON, 'utf8')) as Record<string, unknown>)
+    : await openapiDocument();
+  const { json, types } = await renderClientFiles(document);
+  if (!typesOnly) writeFileSync(OPENAPI_JSON, json);
   writeFileSync(CLIENT_TYPES, types);
-  console.log(`wrote ${OPENAPI_JSON} and ${CLIENT_TYPES}`);
+  console.log(`wrote ${typesOnly ? '' : `${OPENAPI_JSON} and `}${CLIENT_TYPES}`);
 }
