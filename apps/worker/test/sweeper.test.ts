@@ -97,10 +97,10 @@ t.test('a sending row whose lease ran out long ago (worker and job gone) is sent
 t.test('a queued row whose job already finished gets a new job', async (t) => {
   const w = await testWorker(t, SWEEP);
   const id = 'f'.repeat(32);
-  // The job runs before its row exists (completes as a no-op), then the row appears.
+  // The job runs before its row exists (it fails: no row, nothing sent), then the row appears.
   await enqueueSms(w.app.queue, [id]);
   w.app.start();
-  await w.waitForJob(id, 'completed');
+  await w.waitForJob(id, 'failed');
   await w
     .insert({ dueTime: overdue() })
     .then((m) => w.app.prisma.smsMessage.update({ where: { id: m.id }, data: { id } }));

@@ -33,7 +33,13 @@ t.test('defaults match docs/configuration.md with nothing set', async (t) => {
 });
 
 t.test('SMS_ALLOWED_COUNTRIES=* opens every country on purpose, without a warning', async (t) => {
-  const config = loadConfig({ SMS_ALLOWED_COUNTRIES: '*', APP_SECRET: 'x'.repeat(32), NODE_ENV: 'production' });
+  const config = loadConfig({
+    SMS_ALLOWED_COUNTRIES: '*',
+    APP_SECRET: 'x'.repeat(32),
+    NODE_ENV: 'production',
+    SMS_TRANSPORT: 'log',
+    METRICS_TOKEN: 'm'.repeat(32),
+  });
   t.same(config.SMS_ALLOWED_COUNTRIES, []);
   t.same(config.warnings, []);
 });
@@ -89,7 +95,7 @@ const bad: [string, Record<string, string>, RegExp][] = [
   ],
   [
     'production without SMS_ALLOWED_COUNTRIES',
-    { NODE_ENV: 'production', APP_SECRET: 'x'.repeat(32) },
+    { NODE_ENV: 'production', APP_SECRET: 'x'.repeat(32), SMS_TRANSPORT: 'log' },
     /^Invalid configuration: SMS_ALLOWED_COUNTRIES is required when NODE_ENV=production/,
   ],
   ['unknown number type', { SMS_ALLOWED_NUMBER_TYPES: 'MOBILE,SATELLITE' }, /SMS_ALLOWED_NUMBER_TYPES has an invalid/],
