@@ -147,12 +147,19 @@ t.test('the build: compiled processes run on a production-only install', async (
 
   await t.test('the built worker starts, serves metrics, and stops cleanly on SIGTERM', async (t) => {
     const port = await freePort();
-    const worker = start(ENTRIES.worker, { ...serviceEnv, WORKER_METRICS_PORT: String(port), SMS_TRANSPORT: 'log' });
+    // Production serves /metrics on a public address only with a token.
+    const token = 'build-test-metrics-token';
+    const worker = start(ENTRIES.worker, {
+      ...serviceEnv,
+      WORKER_METRICS_PORT: String(port),
+      SMS_TRANSPORT: 'log',
+      METRICS_TOKEN: token,
+    });
     const metrics = await waitFor(
       () =>
         worker.child.exitCode !== null
           ? 'exited'
-          : fetch(`http://127.0.0.1:${port}/metrics`).then(
+          : fetch(`http://127.0.0.1:${port}/metrics`, { headers: { authorization: `Bearer ${token}` } }).then(
               (r) => (r.ok ? r.text() : null),
               () => null,
             ),
