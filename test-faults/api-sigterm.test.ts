@@ -7,7 +7,7 @@ import { createDb } from '@sms/db';
 import { call, createTestConfig, session, startApi, waitFor, type Answer } from '@sms/testing';
 import t from 'tap';
 import { Client } from 'undici';
-import { phones, seedUsers } from './lib/fixtures';
+import { LOAD_LIMITS, phones, seedUsers } from './lib/fixtures';
 
 const SIGNINS = 200;
 const PUTS = 200;
@@ -17,7 +17,7 @@ t.test('SIGTERM under load: in-flight requests complete, then the API exits 0', 
   const { prisma, close } = createDb(config);
   t.teardown(close);
   const { proc: api, url } = await startApi(t, config, {
-    IP_RATE_LIMIT_PER_MINUTE: '100000',
+    ...LOAD_LIMITS,
     DATABASE_POOL_SIZE: '10',
   });
 
@@ -111,7 +111,7 @@ t.test('SIGTERM under pipelined load: received requests answered, no error, then
   const { prisma, close } = createDb(config);
   t.teardown(close);
   const { proc: api, url } = await startApi(t, config, {
-    IP_RATE_LIMIT_PER_MINUTE: '100000',
+    ...LOAD_LIMITS,
     DATABASE_POOL_SIZE: '5',
   });
   const users = await seedUsers(prisma, CONNECTIONS * PER_CONNECTION, 'pipe');

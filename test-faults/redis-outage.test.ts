@@ -17,7 +17,7 @@ import {
   type Answer,
 } from '@sms/testing';
 import t from 'tap';
-import { phones, seedUsers, waitForAllSent } from './lib/fixtures';
+import { LOAD_LIMITS, phones, seedUsers, waitForAllSent } from './lib/fixtures';
 
 const COUNT = 300;
 const PARALLEL = 10;
@@ -30,7 +30,7 @@ t.test('Redis gone during PUTs and back: every PUT answered, every SMS sent once
 
   const worker = startWorker(t, config);
   await workerStarted(worker);
-  const { proc: api, url } = await startApi(t, config, { DATABASE_POOL_SIZE: '10' });
+  const { proc: api, url } = await startApi(t, config, { ...LOAD_LIMITS, DATABASE_POOL_SIZE: '10' });
   const users = await seedUsers(prisma, COUNT, 'redis');
   const numbers = phones(COUNT, 702);
 
