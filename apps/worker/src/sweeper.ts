@@ -1,4 +1,4 @@
-import type { Config } from '@sms/config';
+import { outageLog, type Config } from '@sms/config';
 import type { SmsMessagesRepository } from '@sms/db';
 import { enqueueSms, jobIdFor, type SmsQueue } from '@sms/jobs';
 import type { Logger } from 'pino';
@@ -28,7 +28,8 @@ export class OutboxSweeper {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> | null = null;
   private stopped = true;
-  private lastError = '';
+  // Logs an outage once, not on every tick.
+  private readonly outage = outageLog();
   private readonly batchSize: number;
 
   constructor(private readonly deps: SweeperDeps) {
@@ -55,14 +56,12 @@ export class OutboxSweeper {
       this.timer = null;
       this.running = this.sweepOnce().then(
         (count) => {
-          this.lastError = '';
+          this.outage.recovered();
           // A full batch: there is probably more; go again at once.
           this.schedule(count >= this.batchSize ? 0 : this.deps.config.OUTBOX_SWEEP_INTERVAL_MS);
         },
         (err: Error) => {
-          // Log an outage once, not on every tick.
-          if (err.message !== this.lastError) this.deps.logger.warn({ err: err.message }, 'outbox sweep failed');
-          this.lastError = err.message;
+          if (this.outage.failed(err)) this.deps.logger.warn({ err: err.message }, 'outbox sweep failed');
           this.schedule(this.deps.config.OUTBOX_SWEEP_INTERVAL_MS);
         },
       );
