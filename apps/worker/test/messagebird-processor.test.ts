@@ -206,6 +206,8 @@ t.test('429: waits Retry-After, uses no attempt, then sends', async (t) => {
   t.equal(sent.length, 3);
   t.ok(sent[1]!.at - sent[0]!.at >= 900, `waited Retry-After (${sent[1]!.at - sent[0]!.at} ms)`);
   t.ok(sent[2]!.at - sent[1]!.at >= 100, `waited SMS_RATE_LIMIT_MS (${sent[2]!.at - sent[1]!.at} ms)`);
+  // The row is written before BullMQ records the run's end: read the job once it has.
+  t.equal(await w.waitForJob(message.id, 'completed'), 'completed');
   const job = await w.app.queue.getJob(jobIdFor(message.id));
   t.equal(job?.attemptsStarted, 3, 'the job ran three times');
   t.equal(job?.attemptsMade, 1, 'but the rate-limited runs used no attempt');

@@ -117,6 +117,7 @@ t.test('a sending row with a live lease is waited for, then taken over once the 
   t.ok(Date.now() >= leaseEnd.getTime(), 'only after the lease ran out');
   t.equal(transport.sent.length, 1);
   t.equal(row.attempts, 1);
+  t.equal(await w.waitForJob(message.id, 'completed'), 'completed');
   const job = await w.app.queue.getJob(jobIdFor(message.id));
   t.equal(job?.attemptsMade, 1, 'waiting for the lease used no attempt');
 });
