@@ -45,13 +45,15 @@ if [ ! -e "$CHROOT/.sms-ready" ]; then
     fi
     rm -rf "$CHROOT.tmp"
     debootstrap --variant=minbase "$SUITE" "$CHROOT.tmp"
-    # Unstable's Release file can read as expired against the machine's clock.
+    # The Release file of unstable can read as expired against the clock here.
+    # (No apostrophes in this block: it is one single-quoted string.)
     chroot "$CHROOT.tmp" apt-get -o Acquire::Check-Valid-Until=false update
     chroot "$CHROOT.tmp" env DEBIAN_FRONTEND=noninteractive \
       apt-get install -y --no-install-recommends mysql-server-core mysql-client-core
     chroot "$CHROOT.tmp" apt-get clean
     chroot "$CHROOT.tmp" /usr/sbin/mysqld --version
   ' >"$log" 2>&1 || die "cannot make the MySQL chroot in $CHROOT: $(grep -E '^(E:|W:|debootstrap|chroot)' "$log" | tail -1 || true) (full log: $log)"
+  [ -x "$CHROOT.tmp/usr/sbin/mysqld" ] || die "the MySQL chroot in $CHROOT.tmp has no mysqld (full log: $log)"
   touch "$CHROOT.tmp/.sms-ready"
   rm -rf "$CHROOT"
   mv "$CHROOT.tmp" "$CHROOT"
