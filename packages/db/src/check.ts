@@ -1,4 +1,5 @@
 import { parseDatabaseUrl } from './connection';
+import { describeConnectError } from './errors';
 import mariadb from 'mariadb';
 
 /**
@@ -21,8 +22,7 @@ export async function checkDatabaseOrExit(databaseUrl: string): Promise<void> {
   try {
     await checkDatabase(databaseUrl);
   } catch (err) {
-    const reason = ((err as { text?: string }).text ?? (err as Error).message).split('\n')[0];
-    console.error(`Cannot reach the database at DATABASE_URL: ${reason}`);
+    console.error(`Cannot reach the database at DATABASE_URL: ${describeConnectError(err)}`);
     process.exit(1);
   }
 }

@@ -63,3 +63,18 @@ export function isUniqueViolation(err: unknown, index?: string): boolean {
   // With driver adapters the index name is only in the driver's message.
   return JSON.stringify(err.meta ?? {}).includes(index) || err.message.includes(index);
 }
+
+/**
+ * One line for an operator about a failed connection at start: the driver's
+ * own first line, plus what to change when the fix is in DATABASE_URL. MySQL's
+ * default caching_sha2_password, with a cold cache and no TLS, needs the
+ * server's RSA key (a restarted server or a managed MySQL gives exactly that).
+ */
+export function describeConnectError(err: unknown): string {
+  const e = err as { text?: string; message?: string; errno?: number; code?: string };
+  const [reason = ''] = String(e.text ?? e.message ?? err).split('\n');
+  if (e.errno === 45044 || e.code === 'ER_CANNOT_RETRIEVE_RSA_KEY') {
+    return `${reason} (add ?allowPublicKeyRetrieval=true to DATABASE_URL, or connect with TLS: ?ssl=true)`;
+  }
+  return reason;
+}

@@ -1,5 +1,6 @@
 // `pnpm migrate`: applies pending migrations to DATABASE_URL and exits.
 import { ConfigError, loadConfig } from '@sms/config';
+import { describeConnectError } from './errors';
 import { migrate, MigrationError } from './migrator';
 
 try {
@@ -8,6 +9,6 @@ try {
   console.log(applied.length ? `database is up to date (${applied.length} applied)` : 'database is up to date');
 } catch (err) {
   if (err instanceof ConfigError || err instanceof MigrationError) console.error(err.message);
-  else console.error(`migration failed: ${(err as Error).message}`);
+  else console.error(`migration failed: ${describeConnectError(err)}`);
   process.exitCode = 1;
 }

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
 import mariadb from 'mariadb';
-import { checkDatabase, createDb, migrate, parseDatabaseUrl } from '@sms/db';
+import { checkDatabase, createDb, describeConnectError, migrate, parseDatabaseUrl } from '@sms/db';
 import { createTestDatabase, type Teardown } from '@sms/testing';
 
 async function unrelatedCa(t: Teardown): Promise<string> {
@@ -120,14 +120,27 @@ t.test('a cold caching_sha2_password cache: allowPublicKeyRetrieval reaches each
       await close();
     }
   };
-  const paths: [string, (url: string) => Promise<unknown>][] = [
-    ['start-up check', checkDatabase],
-    ['migrator', (url) => migrate({ databaseUrl: url })],
-    ['pool', pool],
+  // The start-up check and the migrator are what `pnpm start` meets first: their
+  // error line is the one an operator reads, so it names the fix.
+  const paths: [string, (url: string) => Promise<unknown>, { atStart: boolean }][] = [
+    ['start-up check', checkDatabase, { atStart: true }],
+    ['migrator', (url) => migrate({ databaseUrl: url }), { atStart: true }],
+    ['pool', pool, { atStart: false }],
   ];
-  for (const [name, connect] of paths) {
+  for (const [name, connect, { atStart }] of paths) {
     await emptyAuthCache(databaseUrl);
-    await t.rejects(connect(without), NO_KEY, `${name}: refused without the option`);
+    const refused = await connect(without).then(
+      () => null,
+      (err: unknown) => err,
+    );
+    t.match(refused, NO_KEY, `${name}: refused without the option`);
+    if (atStart) {
+      t.match(
+        describeConnectError(refused),
+        /RSA public key is not available.* \(add \?allowPublicKeyRetrieval=true to DATABASE_URL, or connect with TLS: \?ssl=true\)$/,
+        `${name}: the operator's line says what to add to DATABASE_URL`,
+      );
+    }
     await emptyAuthCache(databaseUrl);
     await connect(databaseUrl);
     t.pass(`${name}: logs in with it`);
