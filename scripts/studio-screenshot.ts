@@ -21,11 +21,10 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@sms/config';
 import { createDb, migrate, parseDatabaseUrl } from '@sms/db';
-import { dropDatabase } from '@sms/testing';
+import { CHROMIUM, CHROMIUM_FLAGS, dropDatabase } from '@sms/testing';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const output = resolve(root, process.argv[2] ?? 'docs/studio.png');
-const CHROMIUM = '/usr/bin/chromium';
 const STUDIO_START_TIMEOUT_MS = 60_000;
 
 const id = () => randomBytes(16).toString('hex');
@@ -202,14 +201,7 @@ async function main(): Promise<void> {
     const shot = spawnSync(
       CHROMIUM,
       [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
+        ...CHROMIUM_FLAGS,
         `--user-data-dir=${profile}`,
         // Virtual time runs until the page is idle (data loaded) or 15 s pass.
         '--virtual-time-budget=15000',

@@ -3,34 +3,19 @@
 // real headless Chromium under the API's security headers: each page draws its
 // content and the browser reports no Content-Security-Policy violation.
 import { existsSync } from 'node:fs';
-import { createTestConfig, startApi } from '@sms/testing';
+import { CHROMIUM, CHROMIUM_FLAGS, createTestConfig, startApi } from '@sms/testing';
 import { chromium, type Page } from 'playwright-core';
 import t from 'tap';
 
-// Debian's Chromium (`apt-get install -y chromium`; .ci/run installs it).
-const CHROMIUM = '/usr/bin/chromium';
 const ADMIN = { login: 'browseradmin', password: 'browser admin password' };
 
-t.ok(existsSync(CHROMIUM), `${CHROMIUM} is installed (apt-get install -y chromium)`);
+t.ok(existsSync(CHROMIUM), `${CHROMIUM} is installed (apt-get install -y chromium; .ci/run does)`);
 
 const config = await createTestConfig(t);
 const { url } = await startApi(t, config, { ADMIN_LOGIN: ADMIN.login, ADMIN_PASSWORD: ADMIN.password });
 
-// The flags keep Chromium off the network it cannot reach here (its background
-// services would otherwise retry Google's hosts during the test). Playwright
-// gives it a fresh, temporary profile.
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  args: [
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-background-networking',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
+// Playwright gives it a fresh, temporary profile.
+const browser = await chromium.launch({ executablePath: CHROMIUM, args: [...CHROMIUM_FLAGS] });
 t.teardown(() => browser.close());
 
 /** A page that records every CSP violation the browser reports, from its first script on. */

@@ -1,6 +1,7 @@
 // Test helpers shared by the packages' and apps' tests, the end-to-end and
 // fault tests and the benchmark.
 export { baseConfig, uniqueName, type Teardown } from './base';
+export { CHROMIUM, CHROMIUM_FLAGS } from './chromium';
 export { createTestConfig } from './config';
 export { createTestDatabase, dropDatabase } from './database';
 export { call, session, type Answer } from './http';
