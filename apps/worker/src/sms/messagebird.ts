@@ -2,7 +2,8 @@ import type https from 'node:https';
 import { initClient, type Message, type MessageBird } from 'messagebird';
 import type { Logger } from 'pino';
 import { createMessageBirdAgent, installGlobalAgent } from './agent';
-import { classifyProviderFailure, parseRetryAfter, type ProviderErrorItem } from './classify';
+import { parseRetryAfter } from './classify';
+import { classifyProviderFailure, type ProviderErrorItem } from './messagebird-errors';
 import { observeHttp, withObservation, type HttpObservation } from './http-observer';
 import { SendError, type OutgoingSms, type SendResult, type Transport } from './transport';
 

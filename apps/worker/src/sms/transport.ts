@@ -37,7 +37,7 @@ export interface SendErrorDetails {
   /** True when the provider may have taken the message although we saw a failure. */
   ambiguous?: boolean;
   statusCode?: number;
-  providerCode?: number;
+  providerCode?: number | string;
   /** From Retry-After, for `rate_limited`. */
   retryAfterMs?: number;
   cause?: unknown;
@@ -49,7 +49,7 @@ export class SendError extends Error {
   readonly reason: string;
   readonly ambiguous: boolean;
   readonly statusCode: number | undefined;
-  readonly providerCode: number | undefined;
+  readonly providerCode: number | string | undefined;
   readonly retryAfterMs: number | undefined;
 
   constructor(message: string, details: SendErrorDetails) {
