@@ -34,6 +34,9 @@ export interface Failure {
   retryAfterMs?: number;
 }
 
+/** What any transport knows of a failed call before reading the provider's error body. */
+export type TransportFailure = Pick<Failure, 'statusCode' | 'networkCode' | 'message' | 'timedOut' | 'retryAfterMs'>;
+
 // Failures where the request never reached the provider: retrying cannot send twice.
 const NOT_SENT_NETWORK_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED',

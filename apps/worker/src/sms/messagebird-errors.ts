@@ -1,4 +1,4 @@
-import { classifyFailure, type Failure, type OperatorReason } from './classify';
+import { classifyFailure, type OperatorReason, type TransportFailure } from './classify';
 import type { SendError } from './transport';
 
 /** One entry of MessageBird's `errors` array. */
@@ -9,10 +9,7 @@ export interface ProviderErrorItem {
 }
 
 /** Everything known about a failed MessageBird call. */
-export interface ProviderFailure extends Omit<
-  Failure,
-  'provider' | 'details' | 'providerCode' | 'operatorReason' | 'permanentReason' | 'transientReason' | 'otherReason'
-> {
+export interface ProviderFailure extends TransportFailure {
   errors?: ProviderErrorItem[];
 }
 
