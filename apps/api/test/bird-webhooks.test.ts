@@ -112,6 +112,13 @@ t.test('one valid signature among several (a secret being rotated) is enough', a
   t.equal((await row(id)).deliveryStatus, 'delivered');
 });
 
+t.test('a charset parameter on the content type changes nothing', async (t) => {
+  const id = await sentMessage();
+  const body = JSON.stringify(birdSmsEvent('sms.delivered', '2026-11-30T10:00:00Z', id));
+  const res = await post(body, { ...signBirdWebhook({ body }), 'content-type': 'application/json; charset=utf-8' });
+  t.same([res.statusCode, res.json()], [200, { result: 'applied' }]);
+});
+
 t.test('a signed body of the wrong shape is 400; the signature is checked first', async (t) => {
   const body = JSON.stringify({ type: 'sms.delivered' });
   const res = await post(body, signBirdWebhook({ body }));
@@ -197,12 +204,16 @@ t.test('failures and rejections record Bird’s reason', async (t) => {
   const rejected = await sentMessage();
   await deliver(
     birdSmsEvent('sms.rejected', '2026-11-30T10:00:04Z', rejected, {
-      error: { code: 'recipient_opted_out', description: 'On a suppression list', carrier_error_code: null },
+      error: { code: 'recipient_opted_out', description: 'Відписався — on a suppression list', carrier_error_code: null },
     }),
   );
   const r = await row(rejected);
   t.equal(r.deliveryStatus, 'delivery_failed', 'refused before the carrier: never delivered');
-  t.equal(r.deliveryError, 'Bird sms.rejected: recipient_opted_out (On a suppression list)');
+  t.equal(
+    r.deliveryError,
+    'Bird sms.rejected: recipient_opted_out (Відписався — on a suppression list)',
+    'UTF-8 signed and kept as sent',
+  );
 });
 
 t.test('without BIRD_SIGNING_KEY every delivery is refused', async (t) => {
