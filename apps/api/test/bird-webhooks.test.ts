@@ -204,7 +204,11 @@ t.test('failures and rejections record Bird’s reason', async (t) => {
   const rejected = await sentMessage();
   await deliver(
     birdSmsEvent('sms.rejected', '2026-11-30T10:00:04Z', rejected, {
-      error: { code: 'recipient_opted_out', description: 'Відписався — on a suppression list', carrier_error_code: null },
+      error: {
+        code: 'recipient_opted_out',
+        description: 'Відписався — on a suppression list',
+        carrier_error_code: null,
+      },
     }),
   );
   const r = await row(rejected);
