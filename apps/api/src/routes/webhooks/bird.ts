@@ -3,7 +3,7 @@ import { errors } from '@sms/core';
 import type { FastifyRequest } from 'fastify';
 import { errorResponses } from '../../schemas/common';
 import { BirdEvent, BirdWebhookHeaders, WebhookAnswer } from '../../schemas/webhooks';
-import { birdStatusReport } from './bird-events';
+import { birdStatusReport, type BirdStatusReport } from './bird-events';
 import { birdVerifier, TIMESTAMP_TOLERANCE_S, type VerifiedDelivery } from './bird-signature';
 import { replayGuard } from './replay-guard';
 import { isMessageId, orRelease } from './reports';
@@ -25,6 +25,13 @@ const birdWebhook: FastifyPluginAsyncTypebox = async (fastify) => {
     request.log.warn({ reason }, 'Bird webhook refused');
     return errors.invalidSignature();
   };
+
+  /** Our id came back in the metadata we sent; Bird's own id, stored when it was sent, is the fallback. */
+  async function findMessage(report: BirdStatusReport): Promise<string | null> {
+    if (isMessageId(report.messageId)) return report.messageId;
+    if (report.providerMessageId === null) return null;
+    return fastify.deliveries.repository.messageIdByProviderId(report.providerMessageId);
+  }
 
   fastify.removeContentTypeParser('application/json');
   fastify.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
@@ -64,14 +71,8 @@ const birdWebhook: FastifyPluginAsyncTypebox = async (fastify) => {
       const report = birdStatusReport(request.body);
       if (!report) return { result: 'unknown' as const };
       const result = await orRelease(release, async () => {
-        // Our id came back in the metadata we sent; Bird's own id is the fallback.
-        const messageId = isMessageId(report.messageId)
-          ? report.messageId
-          : report.providerMessageId
-            ? await fastify.deliveries.repository.messageIdByProviderId(report.providerMessageId)
-            : null;
-        if (messageId === null) return 'unknown' as const;
-        return fastify.deliveries.apply({ ...report, messageId });
+        const messageId = await findMessage(report);
+        return messageId === null ? ('unknown' as const) : fastify.deliveries.apply({ ...report, messageId });
       });
       return { result };
     },
