@@ -45,6 +45,7 @@ Besides each variable's own rule (the table below), the service refuses to start
 - \`NODE_ENV=production\` and \`EXPOSE_VERIFICATION_CODE=true\`;
 - \`NODE_ENV=production\` and \`SMS_ALLOWED_COUNTRIES\` is unset (set a list, or \`*\` for all);
 - \`SMS_TRANSPORT=messagebird\` and \`MESSAGEBIRD_ACCESS_KEY\` is unset;
+- \`SMS_TRANSPORT=bird\` and \`BIRD_ACCESS_KEY\` is unset;
 - only one of \`ADMIN_LOGIN\` and \`ADMIN_PASSWORD\` is set;
 - \`DATABASE_URL\` or \`REDIS_URL\` is not a URL.
 
@@ -71,7 +72,10 @@ Besides each variable's own rule (the table below), the service refuses to start
   production it runs only as an explicit \`SMS_TRANSPORT=log\`). The
   \`messagebird\` SDK talks to MessageBird's legacy REST API
   (\`rest.messagebird.com\`); keys made on Bird's new platform do not work there,
-  so use a key from the MessageBird (classic) dashboard. A bad key shows up as
+  so use a key from the MessageBird (classic) dashboard. For a key made on
+  Bird today (\`bk_<region>_…\`), set \`SMS_TRANSPORT=bird\` and
+  \`BIRD_ACCESS_KEY\` instead (see
+  [delivery reports](operations.md#delivery-reports)). A bad key shows up as
   the \`bad_key\` alert (see [operations](operations.md#metrics)).
 - Behind a load balancer or TLS-terminating proxy, set \`TRUST_PROXY\` to the
   number of proxies (\`1\`) or their addresses (never \`true\`, which is refused), so

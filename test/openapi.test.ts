@@ -62,3 +62,39 @@ t.test('the document tells what the issue tracker found missing', async (t) => {
     '503',
   ]);
 });
+
+t.test(
+  'Bird’s status webhook: public, signed by its three Standard Webhooks headers, 401 when they do not verify',
+  async (t) => {
+    const doc = JSON.parse(readFileSync(OPENAPI_JSON, 'utf8')) as {
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            security?: unknown[];
+            parameters?: { name: string; in: string; required?: boolean }[];
+            requestBody?: { content: Record<string, { schema: { required?: string[] } }> };
+            responses: Record<string, unknown>;
+          }
+        >
+      >;
+    };
+    const op = doc.paths['/api/v1/webhooks/bird']?.post;
+    t.ok(op, 'POST /api/v1/webhooks/bird is documented');
+    t.same(op?.security, [], 'no session: the signature authenticates');
+    t.same(
+      op?.parameters?.map((p) => [p.in, p.name, p.required]),
+      [
+        ['header', 'webhook-id', true],
+        ['header', 'webhook-timestamp', true],
+        ['header', 'webhook-signature', true],
+      ],
+    );
+    t.same(op?.requestBody?.content['application/json']?.schema.required, ['type', 'timestamp', 'data']);
+    t.ok(
+      ['200', '400', '401', '503'].every((s) => op?.responses[s]),
+      '200, 400, 401 and 503 answers',
+    );
+  },
+);

@@ -1,6 +1,7 @@
 // The retry policy's table (docs/reliability.md): HTTP status first, MessageBird's code second.
 import t from 'tap';
-import { classifyProviderFailure, parseRetryAfter, type ProviderFailure } from '../src/sms/classify';
+import { parseRetryAfter } from '../src/sms/classify';
+import { classifyProviderFailure, type ProviderFailure } from '../src/sms/messagebird-errors';
 
 const err = (code: number) => [{ code, description: `d${code}`, parameter: 'p' }];
 

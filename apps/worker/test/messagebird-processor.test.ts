@@ -5,18 +5,14 @@
 import nock from 'nock';
 import t from 'tap';
 import { jobIdFor } from '@sms/jobs';
-import { waitForLine, type LogLine } from '@sms/testing';
+import { waitForLine } from '@sms/testing';
 import { fakeMessageBird, MB } from './fake-messagebird';
-import { metricValue, testWorker, type TestWorker } from './helpers';
+import { metricValue, testWorker } from './helpers';
+import { logsOf, noAnswerCases, sendOne, type Sent } from './provider-cases';
 
 const REDACTED = 'Your verification code is ••••••';
 
 fakeMessageBird(t);
-
-interface Sent {
-  body: Record<string, unknown>;
-  at: number;
-}
 
 /** An interceptor for one POST /messages that records what it received. */
 function mb(sent: Sent[]) {
@@ -48,15 +44,6 @@ const accepted = (id: string, totalSentCount = 1) => ({
 const mbErrors = (code: number, description: string, parameter?: string) => ({
   errors: [{ code, description, parameter: parameter ?? null }],
 });
-
-async function sendOne(w: TestWorker) {
-  const message = await w.insert();
-  await w.enqueue(message.id);
-  w.app.start();
-  return message;
-}
-
-const logsOf = (lines: LogLine[], messageId: string) => lines.filter((l) => l.messageId === messageId);
 
 t.test('201 with an id: sent, provider id stored, text redacted, one attempt', async (t) => {
   const w = await testWorker(t);
@@ -266,29 +253,10 @@ t.test('a timeout after the request was sent: ambiguous, retried, sent', async (
   t.equal(await metricValue(w.app, 'sms_send_retries_total', 'reason="timeout"'), 1);
 });
 
-t.test('a connection reset: ambiguous, retried, sent', async (t) => {
-  const w = await testWorker(t);
-  const sent: Sent[] = [];
-  mb(sent).replyWithError(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
-  mb(sent).reply(201, accepted('mb-reset'));
-  const message = await sendOne(w);
-
-  const row = await w.waitRow(message.id, (r) => r.status === 'sent', 'sent');
-  t.equal(row.attempts, 2);
-  const warning = logsOf(w.lines, message.id).find((l) => l.ambiguous === true);
-  t.equal(warning?.reason, 'connection_reset');
-});
-
-t.test('a connection refused (never sent): retried, not ambiguous', async (t) => {
-  const w = await testWorker(t);
-  mb([]).replyWithError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }));
-  mb([]).reply(201, accepted('mb-refused'));
-  const message = await sendOne(w);
-
-  const row = await w.waitRow(message.id, (r) => r.status === 'sent', 'sent');
-  t.equal(row.attempts, 2);
-  t.notOk(logsOf(w.lines, message.id).some((l) => l.ambiguous === true));
-  t.equal(await metricValue(w.app, 'sms_send_retries_total', 'reason="network"'), 1);
+noAnswerCases(t, {
+  worker: (t) => testWorker(t),
+  send: () => mb([]),
+  accept: (interceptor, id) => interceptor.reply(201, accepted(id)),
 });
 
 t.test('401 with no error body (a proxy, or a key revoked upstream): the same alert and pause as code 2', async (t) => {

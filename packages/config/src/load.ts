@@ -13,7 +13,7 @@ export type Config = Omit<
 > & {
   TRUST_PROXY: TrustProxy;
   APP_SECRET: string;
-  SMS_TRANSPORT: 'messagebird' | 'log';
+  SMS_TRANSPORT: 'messagebird' | 'bird' | 'log';
   /** ISO alpha-2 codes; empty means every country. */
   SMS_ALLOWED_COUNTRIES: string[];
   SMS_ALLOWED_NUMBER_TYPES: string[];
@@ -83,6 +83,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   warnings.push(...checkEdge(parsed));
   if (transport === 'messagebird' && !parsed.MESSAGEBIRD_ACCESS_KEY) {
     throw new ConfigError('Invalid configuration: MESSAGEBIRD_ACCESS_KEY is required when SMS_TRANSPORT=messagebird');
+  }
+  if (transport === 'bird' && !parsed.BIRD_ACCESS_KEY) {
+    throw new ConfigError('Invalid configuration: BIRD_ACCESS_KEY is required when SMS_TRANSPORT=bird');
   }
   if (Boolean(parsed.ADMIN_LOGIN) !== Boolean(parsed.ADMIN_PASSWORD)) {
     throw new ConfigError('Invalid configuration: ADMIN_LOGIN and ADMIN_PASSWORD must be set together');

@@ -56,9 +56,11 @@ export const ConfigSchema = Type.Object({
     }),
   ),
   SMS_TRANSPORT: Type.Optional(
-    OneOf(['messagebird', 'log'], {
+    OneOf(['messagebird', 'bird', 'log'], {
       description:
-        '`messagebird` sends; `log` writes each SMS as one JSON line with `to` and `body` on the worker’s output. ' +
+        '`messagebird` sends through MessageBird’s legacy REST API (legacy keys); `bird` through Bird’s platform ' +
+        'API (keys made on Bird today, `BIRD_ACCESS_KEY`); `log` writes each SMS as one JSON line with `to` and ' +
+        '`body` on the worker’s output. ' +
         'Unset: `messagebird` when `MESSAGEBIRD_ACCESS_KEY` is set, else `log` — except with `NODE_ENV=production`, ' +
         'where `log` must be named explicitly and neither set stops the start.',
     }),
@@ -79,6 +81,27 @@ export const ConfigSchema = Type.Object({
     maximum: 60000,
     default: 5000,
     description: 'Socket idle timeout of a MessageBird request.',
+  }),
+  BIRD_ACCESS_KEY: Type.Optional(
+    Type.String({
+      pattern: '^bk_[a-z]{2}[0-9]+_[^\\s]+$',
+      description:
+        'Bird platform API key (`bk_<region>_…`, from Bird’s dashboard); required when `SMS_TRANSPORT=bird`. ' +
+        'Its region picks the host: `bk_eu1_…` sends to `https://eu1.platform.bird.com`.',
+    }),
+  ),
+  BIRD_FROM: Type.String({
+    pattern: '^(\\+[0-9]{6,15}|[0-9]{5,6}|(?=[A-Za-z0-9 _-]*[A-Za-z])[A-Za-z0-9 _-]{1,11})$',
+    default: 'Verify',
+    description:
+      'Sender of `SMS_TRANSPORT=bird`: a number of the workspace (E.164), a 5–6 digit short code, or 1–11 letters, ' +
+      'digits, spaces, `-` or `_` with at least one letter, where the destination country allows one.',
+  }),
+  BIRD_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    maximum: 60000,
+    default: 5000,
+    description: 'Longest a Bird send may take, connection included; then it is retried as possibly sent.',
   }),
   SMS_TEMPLATE: Type.String({
     pattern: '\\{code\\}',
@@ -252,6 +275,14 @@ export const ConfigSchema = Type.Object({
     Type.String({
       minLength: 1,
       description: 'Signing key of the MessageBird dashboard; delivery reports are refused (401) without it.',
+    }),
+  ),
+  BIRD_SIGNING_KEY: Type.Optional(
+    Type.String({
+      pattern: '^(whsec_)?([A-Za-z0-9+/]{4}){4,}([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$',
+      description:
+        'Signing secret of the Bird webhook subscription (`whsec_` and base64, as Bird shows it); Bird’s status ' +
+        'webhooks are refused (401) without it.',
     }),
   ),
 });

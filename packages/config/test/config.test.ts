@@ -63,7 +63,7 @@ const bad: [string, Record<string, string>, RegExp][] = [
   [
     'unknown transport',
     { SMS_TRANSPORT: 'pigeon' },
-    /^Invalid configuration: SMS_TRANSPORT must be one of: messagebird, log$/,
+    /^Invalid configuration: SMS_TRANSPORT must be one of: messagebird, bird, log$/,
   ],
   ['CODE_LENGTH 3', { CODE_LENGTH: '3' }, /^Invalid configuration: CODE_LENGTH must be >= 4$/],
   ['CODE_LENGTH 11', { CODE_LENGTH: '11' }, /CODE_LENGTH must be <= 10/],
@@ -106,6 +106,32 @@ const bad: [string, Record<string, string>, RegExp][] = [
   ['unknown log level', { LOG_LEVEL: 'loud' }, /LOG_LEVEL must be one of/],
   ['admin login without password', { ADMIN_LOGIN: 'root' }, /ADMIN_LOGIN and ADMIN_PASSWORD must be set together/],
   ['originator too long', { MESSAGEBIRD_ORIGINATOR: 'VeryLongSenderName' }, /MESSAGEBIRD_ORIGINATOR/],
+  [
+    'bird without a key',
+    { SMS_TRANSPORT: 'bird' },
+    /^Invalid configuration: BIRD_ACCESS_KEY is required when SMS_TRANSPORT=bird$/,
+  ],
+  [
+    'a Bird key without its region (a legacy key)',
+    { SMS_TRANSPORT: 'bird', BIRD_ACCESS_KEY: 'live_abc' },
+    /^Invalid configuration: BIRD_ACCESS_KEY has an invalid format$/,
+  ],
+  [
+    'a Bird sender of digits only, too short',
+    { BIRD_FROM: '1234' },
+    /^Invalid configuration: BIRD_FROM has an invalid/,
+  ],
+  ['a Bird sender without a letter', { BIRD_FROM: '12 34 56' }, /^Invalid configuration: BIRD_FROM has an invalid/],
+  [
+    'a Bird signing secret that is not base64',
+    { BIRD_SIGNING_KEY: 'whsec_not base64!' },
+    /^Invalid configuration: BIRD_SIGNING_KEY has an invalid format$/,
+  ],
+  [
+    'a Bird signing secret too short to be one',
+    { BIRD_SIGNING_KEY: 'whsec_c2hvcnQ=' },
+    /^Invalid configuration: BIRD_SIGNING_KEY has an invalid format$/,
+  ],
 ];
 
 for (const [name, env, message] of bad) {
@@ -116,6 +142,24 @@ for (const [name, env, message] of bad) {
     t.notMatch(err.message, /\n/, 'one line');
   });
 }
+
+t.test('SMS_TRANSPORT=bird with a bk_ key and the dashboard’s whsec_ secret', async (t) => {
+  const config = loadConfig({
+    SMS_TRANSPORT: 'bird',
+    BIRD_ACCESS_KEY: 'bk_eu1_0123456789abcdef',
+    BIRD_SIGNING_KEY: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    BIRD_FROM: 'My Brand',
+  });
+  t.equal(config.SMS_TRANSPORT, 'bird');
+  t.equal(config.BIRD_FROM, 'My Brand');
+  t.equal(config.BIRD_TIMEOUT_MS, 5000, 'default timeout');
+  t.equal(loadConfig({}).BIRD_FROM, 'Verify', 'the default sender');
+  t.equal(
+    loadConfig({ BIRD_ACCESS_KEY: 'bk_eu1_0123456789abcdef' }).SMS_TRANSPORT,
+    'log',
+    'a Bird key alone does not choose Bird: SMS_TRANSPORT does',
+  );
+});
 
 t.test('secret values are never echoed in errors', async (t) => {
   const err = t.throws(() => loadConfig({ APP_SECRET: 'tooshort-secret-value' })) as Error;

@@ -17,6 +17,59 @@ export const MessageBirdReportQuery = Type.Object(
 
 export const WebhookAnswer = Type.Object({
   result: Type.Union([Type.Literal('applied'), Type.Literal('stale'), Type.Literal('unknown')], {
-    description: 'applied; stale (older than what is recorded, or the message is already delivered); unknown message',
+    description:
+      'applied; stale (older than what is recorded, or the message is already delivered); ' +
+      'unknown message (or an event about none of our messages)',
   }),
 });
+
+/** The Standard Webhooks headers every Bird delivery carries. */
+export const BirdWebhookHeaders = Type.Object(
+  {
+    'webhook-id': Type.String({ description: 'Id of the delivery; the same on its retries' }),
+    'webhook-timestamp': Type.String({ description: 'Seconds since the epoch when it was signed' }),
+    'webhook-signature': Type.String({
+      description: 'Space-separated `v1,<base64 HMAC-SHA256 of id.timestamp.body>` signatures',
+    }),
+  },
+  { additionalProperties: true },
+);
+
+const BirdSmsError = Type.Object(
+  {
+    code: Type.String({ maxLength: 64, description: 'invalid_destination, unreachable, blocked_by_carrier…' }),
+    description: Type.Optional(Type.String({ maxLength: 1000 })),
+    carrier_error_code: Type.Optional(Type.Union([Type.String({ maxLength: 64 }), Type.Null()])),
+    occurred_at: Type.Optional(Type.String({ maxLength: 64 })),
+  },
+  { additionalProperties: true },
+);
+
+// Only what we read; Bird adds fields and event types over time (its enums are
+// open), and every event type of a subscription comes to the same URL.
+export const BirdEvent = Type.Object(
+  {
+    type: Type.String({
+      maxLength: 64,
+      description: 'sms.accepted, sms.sent, sms.delivered, sms.undelivered, sms.failed, sms.rejected, sms.expired…',
+    }),
+    timestamp: Type.String({ maxLength: 64, description: 'RFC 3339: when the status changed' }),
+    data: Type.Object(
+      {
+        sms_id: Type.Optional(Type.String({ maxLength: 64, description: "Bird's message id" })),
+        metadata: Type.Optional(
+          Type.Union([
+            Type.Object(
+              { message_id: Type.Optional(Type.String({ maxLength: 100, description: 'our message id, sent by us' })) },
+              { additionalProperties: true },
+            ),
+            Type.Null(),
+          ]),
+        ),
+        error: Type.Optional(Type.Union([BirdSmsError, Type.Null()])),
+      },
+      { additionalProperties: true },
+    ),
+  },
+  { additionalProperties: true },
+);

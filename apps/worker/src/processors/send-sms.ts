@@ -138,11 +138,11 @@ export function createSendSmsProcessor(deps: SendSmsDeps) {
         metrics.alertActive.set({ reason: err.reason }, 1);
         logger.error(
           { ...context, alert: err.reason, pauseMs: waitMs },
-          `ALERT: MessageBird refused the account (${err.reason}); all sending paused, messages stay queued`,
+          `ALERT: the SMS provider (${transport.name}) refused the account (${err.reason}); all sending paused, messages stay queued`,
         );
       } else {
         metrics.rateLimited.inc();
-        logger.warn({ ...context, waitMs }, 'MessageBird rate limit: waiting');
+        logger.warn({ ...context, waitMs }, `SMS provider (${transport.name}) rate limit: waiting`);
       }
       throw Worker.RateLimitError();
     }

@@ -1,34 +1,43 @@
 import { SendError } from './transport';
 
-/** One entry of MessageBird's `errors` array. */
-export interface ProviderErrorItem {
-  code?: number;
-  description?: string;
-  parameter?: string;
-}
+/** The two problems no retry fixes until a person acts; they pause all sending and alert. */
+export type OperatorReason = 'bad_key' | 'no_balance';
 
-/** Everything known about a failed MessageBird call. */
-export interface ProviderFailure {
+/**
+ * Everything known about a failed provider call, with the provider's error
+ * body already read by its transport (messagebird-errors.ts, bird-errors.ts):
+ * the policy below is the same for every provider.
+ */
+export interface Failure {
+  /** For messages: `MessageBird`, `Bird`. */
+  provider: string;
   /** The HTTP status, when a response arrived. */
   statusCode?: number;
-  errors?: ProviderErrorItem[];
+  /** The error body, one readable entry per error; none when there was no body. */
+  details?: string[];
+  /** The provider's first error code, for logs. */
+  providerCode?: number | string;
+  /** The body names a bad key or an empty balance. */
+  operatorReason?: OperatorReason;
+  /** The body names a problem no retry can fix (a bounded label: `code_9`, `validation_error`). */
+  permanentReason?: string;
+  /** The body says a retry can succeed despite a 4xx status (Bird's 409 `request_in_progress`). */
+  transientReason?: string;
+  /** The body holds errors that name nothing known (a label for a retry). */
+  otherReason?: string;
   /** The socket error's code (`ECONNRESET`, `ECONNREFUSED`…) when no response arrived. */
   networkCode?: string;
-  /** The SDK's message. */
+  /** The client's message (the SDK's, or our HTTP client's). */
   message: string;
-  /** The SDK's idle timer fired (it then aborts the request: `socket hang up`). */
+  /** Our timeout fired: the provider may have taken the request. */
   timedOut?: boolean;
   retryAfterMs?: number;
 }
 
-// MessageBird's error codes (its API documentation's error table).
-const OPERATOR_CODES: ReadonlyMap<number, string> = new Map([
-  [2, 'bad_key'],
-  [25, 'no_balance'],
-]);
-const PERMANENT_CODES: ReadonlySet<number> = new Set([9, 10, 20, 21, 98]);
+/** What any transport knows of a failed call before reading the provider's error body. */
+export type TransportFailure = Pick<Failure, 'statusCode' | 'networkCode' | 'message' | 'timedOut' | 'retryAfterMs'>;
 
-// Failures where the request never reached MessageBird: retrying cannot send twice.
+// Failures where the request never reached the provider: retrying cannot send twice.
 const NOT_SENT_NETWORK_CODES: ReadonlySet<string> = new Set([
   'ECONNREFUSED',
   'ENOTFOUND',
@@ -41,27 +50,22 @@ const NOT_SENT_NETWORK_CODES: ReadonlySet<string> = new Set([
   'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
-function describe(failure: ProviderFailure): string {
+function describe(failure: Failure): string {
   const parts: string[] = [];
   if (failure.statusCode !== undefined) parts.push(`HTTP ${failure.statusCode}`);
-  for (const e of failure.errors ?? []) {
-    parts.push(
-      `code ${e.code ?? '?'}: ${e.description ?? 'no description'}${e.parameter ? ` (parameter: ${e.parameter})` : ''}`,
-    );
-  }
-  if (!failure.errors?.length) parts.push(failure.message);
-  return `MessageBird: ${parts.join(', ')}`;
+  if (failure.details?.length) parts.push(...failure.details);
+  else parts.push(failure.message);
+  return `${failure.provider}: ${parts.join(', ')}`;
 }
 
 /**
- * Maps a MessageBird failure to what the worker does about it: HTTP status
- * first, then MessageBird's error code (the retry policy in docs/reliability.md).
+ * Maps a failed send to what the worker does about it: HTTP status first,
+ * then what the provider's body says (the retry policy in docs/reliability.md).
  */
-export function classifyProviderFailure(failure: ProviderFailure): SendError {
+export function classifyFailure(failure: Failure): SendError {
   const { statusCode } = failure;
-  const codes = (failure.errors ?? []).map((e) => e.code).filter((c): c is number => typeof c === 'number');
   const message = describe(failure);
-  const base = { statusCode, providerCode: codes[0], cause: failure };
+  const base = { statusCode, providerCode: failure.providerCode, cause: failure };
 
   if (statusCode === 429) {
     return new SendError(message, {
@@ -74,25 +78,26 @@ export function classifyProviderFailure(failure: ProviderFailure): SendError {
   if (statusCode !== undefined && statusCode >= 500) {
     return new SendError(message, { ...base, kind: 'retry', reason: `http_${statusCode}` });
   }
-  const operatorCode = codes.find((c) => OPERATOR_CODES.has(c));
-  if (operatorCode !== undefined) {
-    return new SendError(message, { ...base, kind: 'operator', reason: OPERATOR_CODES.get(operatorCode)! });
+  if (failure.operatorReason !== undefined) {
+    return new SendError(message, { ...base, kind: 'operator', reason: failure.operatorReason });
   }
   if (statusCode === 401) return new SendError(message, { ...base, kind: 'operator', reason: 'bad_key' });
+  if (failure.transientReason !== undefined) {
+    // The provider is still working on this very request: it may yet send it.
+    return new SendError(message, { ...base, kind: 'retry', reason: failure.transientReason, ambiguous: true });
+  }
   if (statusCode !== undefined && statusCode >= 400) {
-    const known = codes.find((c) => PERMANENT_CODES.has(c));
     return new SendError(message, {
       ...base,
       kind: 'permanent',
-      reason: known !== undefined ? `code_${known}` : `http_${statusCode}`,
+      reason: failure.permanentReason ?? `http_${statusCode}`,
     });
   }
-  // No HTTP error status: an `errors` body on a 2xx, or no response at all.
-  const permanent = codes.find((c) => PERMANENT_CODES.has(c));
-  if (permanent !== undefined)
-    return new SendError(message, { ...base, kind: 'permanent', reason: `code_${permanent}` });
-  if (codes.length)
-    return new SendError(message, { ...base, kind: 'retry', reason: `code_${codes.includes(99) ? 99 : 'other'}` });
+  // No HTTP error status: an error body on a 2xx, or no response at all.
+  if (failure.permanentReason !== undefined)
+    return new SendError(message, { ...base, kind: 'permanent', reason: failure.permanentReason });
+  if (failure.otherReason !== undefined)
+    return new SendError(message, { ...base, kind: 'retry', reason: failure.otherReason });
 
   if (failure.timedOut) {
     return new SendError(message, { ...base, kind: 'retry', reason: 'timeout', ambiguous: true });
@@ -101,10 +106,10 @@ export function classifyProviderFailure(failure: ProviderFailure): SendError {
     return new SendError(message, { ...base, kind: 'retry', reason: 'network' });
   }
   if (failure.networkCode) {
-    // A reset or hang-up after the request was written: MessageBird may have taken it.
+    // A reset or hang-up after the request was written: the provider may have taken it.
     return new SendError(message, { ...base, kind: 'retry', reason: 'connection_reset', ambiguous: true });
   }
-  // `response failed` (an unparsable 2xx/3xx body) or `request closed` mid-response.
+  // An unparsable 2xx/3xx body, or the response cut off mid-way.
   return new SendError(message, { ...base, kind: 'retry', reason: 'bad_response', ambiguous: true });
 }
 

@@ -1,5 +1,6 @@
 import type { Config } from '@sms/config';
 import type { Logger } from 'pino';
+import { BirdTransport } from './bird';
 import { LogTransport } from './log';
 import { MessageBirdTransport } from './messagebird';
 import type { Transport } from './transport';
@@ -8,10 +9,18 @@ export type { Transport, OutgoingSms, SendResult, FailureKind } from './transpor
 export { SendError } from './transport';
 export { LogTransport } from './log';
 export { MessageBirdTransport } from './messagebird';
+export { BirdTransport } from './bird';
 
 type TransportConfig = Pick<
   Config,
-  'SMS_TRANSPORT' | 'MESSAGEBIRD_ACCESS_KEY' | 'MESSAGEBIRD_ORIGINATOR' | 'MESSAGEBIRD_TIMEOUT_MS' | 'PUBLIC_URL'
+  | 'SMS_TRANSPORT'
+  | 'MESSAGEBIRD_ACCESS_KEY'
+  | 'MESSAGEBIRD_ORIGINATOR'
+  | 'MESSAGEBIRD_TIMEOUT_MS'
+  | 'PUBLIC_URL'
+  | 'BIRD_ACCESS_KEY'
+  | 'BIRD_FROM'
+  | 'BIRD_TIMEOUT_MS'
 >;
 
 /** The API's path for MessageBird's delivery reports (apps/api/src/routes/webhooks/index.ts). */
@@ -19,6 +28,16 @@ export const MESSAGEBIRD_REPORT_PATH = '/api/v1/webhooks/messagebird';
 
 export function createTransport(config: TransportConfig, logger: Logger): Transport {
   if (config.SMS_TRANSPORT === 'log') return new LogTransport(logger);
+  if (config.SMS_TRANSPORT === 'bird') {
+    if (!config.BIRD_ACCESS_KEY) throw new Error('BIRD_ACCESS_KEY is required for SMS_TRANSPORT=bird');
+    // Bird's status webhooks are configured in its dashboard, not per message (README, "Delivery reports").
+    return new BirdTransport({
+      accessKey: config.BIRD_ACCESS_KEY,
+      from: config.BIRD_FROM,
+      timeoutMs: config.BIRD_TIMEOUT_MS,
+      logger,
+    });
+  }
   if (!config.MESSAGEBIRD_ACCESS_KEY)
     throw new Error('MESSAGEBIRD_ACCESS_KEY is required for SMS_TRANSPORT=messagebird');
   return new MessageBirdTransport({

@@ -2,9 +2,10 @@ import type https from 'node:https';
 import { initClient, type Message, type MessageBird } from 'messagebird';
 import type { Logger } from 'pino';
 import { createMessageBirdAgent, installGlobalAgent } from './agent';
-import { classifyProviderFailure, parseRetryAfter, type ProviderErrorItem } from './classify';
+import { parseRetryAfter } from './classify';
+import { classifyProviderFailure, type ProviderErrorItem } from './messagebird-errors';
 import { observeHttp, withObservation, type HttpObservation } from './http-observer';
-import { SendError, type OutgoingSms, type SendResult, type Transport } from './transport';
+import { SendError, warnIfAmbiguous, type OutgoingSms, type SendResult, type Transport } from './transport';
 
 export interface MessageBirdOptions {
   accessKey: string;
@@ -120,15 +121,7 @@ export class MessageBirdTransport implements Transport {
   }
 
   private logged(sms: OutgoingSms, error: SendError): SendError {
-    if (error.ambiguous) {
-      // The request may have reached MessageBird: a retry may send a second SMS,
-      // which beats none; `reference` lets delivery reports tell them apart.
-      this.options.logger.warn(
-        { messageId: sms.id, reason: error.reason, err: error.message, ambiguous: true },
-        'MessageBird outcome unknown: the SMS may have been sent; retrying',
-      );
-    }
-    return error;
+    return warnIfAmbiguous(this.options.logger, 'MessageBird', sms, error);
   }
 
   async close(): Promise<void> {

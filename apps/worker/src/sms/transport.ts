@@ -1,3 +1,5 @@
+import type { Logger } from 'pino';
+
 /** One SMS as the worker hands it to a transport. */
 export interface OutgoingSms {
   /** The sms_messages id; sent to the provider as `reference` so delivery reports can be matched. */
@@ -14,7 +16,7 @@ export interface SendResult {
 
 export interface Transport {
   /** `bench`: the benchmark's fake provider (bench/worker-main.ts), never configurable. */
-  readonly name: 'messagebird' | 'log' | 'bench';
+  readonly name: 'messagebird' | 'bird' | 'log' | 'bench';
   /** Resolves only when the provider took the message; otherwise rejects, preferably with a SendError. */
   send(sms: OutgoingSms): Promise<SendResult>;
   close(): Promise<void>;
@@ -37,7 +39,7 @@ export interface SendErrorDetails {
   /** True when the provider may have taken the message although we saw a failure. */
   ambiguous?: boolean;
   statusCode?: number;
-  providerCode?: number;
+  providerCode?: number | string;
   /** From Retry-After, for `rate_limited`. */
   retryAfterMs?: number;
   cause?: unknown;
@@ -49,7 +51,7 @@ export class SendError extends Error {
   readonly reason: string;
   readonly ambiguous: boolean;
   readonly statusCode: number | undefined;
-  readonly providerCode: number | undefined;
+  readonly providerCode: number | string | undefined;
   readonly retryAfterMs: number | undefined;
 
   constructor(message: string, details: SendErrorDetails) {
@@ -61,4 +63,19 @@ export class SendError extends Error {
     this.providerCode = details.providerCode;
     this.retryAfterMs = details.retryAfterMs;
   }
+}
+
+/**
+ * The request may have reached the provider although we saw a failure: a retry
+ * may send a second SMS, which beats none; our message id, sent along with
+ * every request, lets delivery reports tell the two apart. Returns `error`.
+ */
+export function warnIfAmbiguous(logger: Logger, provider: string, sms: OutgoingSms, error: SendError): SendError {
+  if (error.ambiguous) {
+    logger.warn(
+      { messageId: sms.id, reason: error.reason, err: error.message, ambiguous: true },
+      `${provider} outcome unknown: the SMS may have been sent; retrying`,
+    );
+  }
+  return error;
 }

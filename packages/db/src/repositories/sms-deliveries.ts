@@ -99,6 +99,15 @@ export class SmsDeliveriesRepository {
     return { result: 'applied', userId: row.user_id, recipient: row.recipient, previous: row.delivery_status };
   }
 
+  /** Our id of the message the provider knows as `providerMessageId` (stored when it was sent). */
+  async messageIdByProviderId(providerMessageId: string): Promise<string | null> {
+    const rows = await this.db.sql.query<Row<'sms_messages', 'id'>>(
+      'SELECT id FROM sms_messages WHERE provider_message_id = ? ORDER BY create_time DESC LIMIT 1',
+      [providerMessageId],
+    );
+    return rows[0]?.id ?? null;
+  }
+
   /** Newest first, with the total matching the filter. */
   async list(filter: MessageFilter): Promise<{ rows: MessageView[]; total: number }> {
     const where: string[] = [];
