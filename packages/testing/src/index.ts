@@ -17,7 +17,7 @@ export {
   type Proc,
   type StartOptions,
 } from './processes';
-export { deleteRedisPrefix } from './redis';
+export { deleteRedisPrefix, redisEnv } from './redis';
 export { privateMariadb, privateRedis, type Server } from './servers';
 export { API_ENTRY, serviceEnv, smsLines, startApi, startWorker, WORKER_ENTRY, workerStarted } from './services';
 export { waitFor } from './wait';
