@@ -18,6 +18,6 @@ export {
   type StartOptions,
 } from './processes';
 export { deleteRedisPrefix, redisEnv } from './redis';
-export { privateMariadb, privateRedis, type Server } from './servers';
+export { privateMariadb, privateRedis, privateRedisCluster, type RedisClusterServer, type Server } from './servers';
 export { API_ENTRY, serviceEnv, smsLines, startApi, startWorker, WORKER_ENTRY, workerStarted } from './services';
 export { waitFor } from './wait';
