@@ -151,6 +151,10 @@ t.test('the master of the queue’s slot killed mid-stream: failover, every acce
   t.same(perIp.slice(20), Array(10).fill(429), 'then 429, from either API');
 
   const processes = [...apis.map((a) => a.proc), ...workers];
+  // One line per outage and a few failed sweeps, not an error loop (BullMQ's without a hash tag: ~6,000/s).
+  const loud = processes.map((p) => `${p.name} ${p.lines.filter((l) => l.level >= 40).length}`);
+  t.comment(`warning and error lines: ${loud.join(', ')}`);
+
   t.same(
     processes.filter((p) => p.child.exitCode !== null),
     [],

@@ -100,10 +100,15 @@ export async function startApi(): Promise<{ proc: Proc; url: string }> {
   return { proc, url };
 }
 
-export async function startWorker(name: string, latencyMs: number, queue: SmsQueue): Promise<Proc> {
+export async function startWorker(
+  name: string,
+  latencyMs: number,
+  queue: SmsQueue,
+  extraEnv: Record<string, string> = {},
+): Promise<Proc> {
   const before = await queue.getWorkersCount();
   const proc = start(name, 'bench/worker-main.ts', {
-    env: serviceEnv({ BENCH_PROVIDER_LATENCY_MS: String(latencyMs) }),
+    env: serviceEnv({ BENCH_PROVIDER_LATENCY_MS: String(latencyMs), ...extraEnv }),
     nodeArgs: profileArgs(name),
   });
   await waitFor(

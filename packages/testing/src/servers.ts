@@ -139,8 +139,10 @@ export interface RedisClusterServer {
   masterOf(key: string): Promise<number>;
   /** Kills (SIGKILL) the node on `port`: its replica takes over after the node timeout. */
   kill(port: number): Promise<void>;
-  /** Resolves once every slot is served again, as the node on `port` sees it. */
+  /** Whether the node on `port` sees every slot served. */
   healthy(port: number): Promise<boolean>;
+  /** The pid of the node on `port` (the benchmark counts its CPU). */
+  pid(port: number): number | undefined;
 }
 
 /** How long cluster nodes wait before declaring a silent node failed (Redis's default: 15 s). */
@@ -230,5 +232,6 @@ export async function privateRedisCluster(t: Teardown): Promise<RedisClusterServ
       throw new Error(`no master serves slot ${slot}`);
     },
     kill: (port) => stopSpawned(nodes.get(port)!, 'SIGKILL'),
+    pid: (port) => nodes.get(port)?.child.pid,
   };
 }
