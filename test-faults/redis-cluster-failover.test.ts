@@ -128,7 +128,13 @@ t.test('the master of the queue’s slot killed mid-stream: failover, every acce
   const capped = accepted[0]!; // its PUT was SMS 1 of the hour
   const pumped = await Promise.all(
     Array.from({ length: 20 }, (_, i) =>
-      call(urls[i % 2]!, 'POST', '/api/v1/sms_settings/resend', { phone: capped }, { 'x-forwarded-for': `198.18.${i}.1` }),
+      call(
+        urls[i % 2]!,
+        'POST',
+        '/api/v1/sms_settings/resend',
+        { phone: capped },
+        { 'x-forwarded-for': `198.18.${i}.1` },
+      ),
     ),
   );
   t.equal(pumped.filter((r) => r.status === 204).length, 2, 'two more SMS in the hour for that phone, no more');

@@ -43,7 +43,9 @@ export function cleanup(keepLogs: boolean): Promise<void> {
     await Promise.all(liveProcesses().map((p) => p.stop('SIGTERM', 5000)));
     for (const fn of cleanups.reverse()) await fn().catch((err: Error) => console.error(`cleanup: ${err.message}`));
     await dropDatabase(DATABASE_URL).catch((err: Error) => console.error(`cleanup: ${err.message}`));
-    await deleteRedisPrefix({ REDIS_URL, REDIS_CLUSTER_TLS: false }, PREFIX).catch((err: Error) => console.error(`cleanup: ${err.message}`));
+    await deleteRedisPrefix({ REDIS_URL, REDIS_CLUSTER_TLS: false }, PREFIX).catch((err: Error) =>
+      console.error(`cleanup: ${err.message}`),
+    );
     if (keepLogs) console.error(`process logs kept in ${logDir}`);
     else rmSync(logDir, { recursive: true, force: true });
   })();

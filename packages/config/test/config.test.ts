@@ -87,7 +87,11 @@ t.test('REDIS_CLUSTER_NODES names a cluster; REDIS_URL alone a single server', a
 });
 
 const bad: [string, Record<string, string>, RegExp][] = [
-  ['queue prefix with braces', { QUEUE_PREFIX: '{sms}' }, /^Invalid configuration: QUEUE_PREFIX has an invalid format$/],
+  [
+    'queue prefix with braces',
+    { QUEUE_PREFIX: '{sms}' },
+    /^Invalid configuration: QUEUE_PREFIX has an invalid format$/,
+  ],
   ['cluster node without a port', { REDIS_CLUSTER_NODES: '10.0.0.1' }, /REDIS_CLUSTER_NODES has an invalid format/],
   [
     'cluster node port out of range',

@@ -47,7 +47,11 @@ t.test('budgets in two slots are spent all or none: a refusal gives back what wa
   // Another phone: its own group passes, then the global total (max 1) refuses.
   const other = keys.key('phone', '+380501234568');
   const refused = await spendBudgets(redis, [
-    { ...groups[0]!, cooldown: { key: `${other}:cooldown`, ms: 60_000 }, budgets: [{ ...groups[0]!.budgets[0]!, key: `${other}:hour` }] },
+    {
+      ...groups[0]!,
+      cooldown: { key: `${other}:cooldown`, ms: 60_000 },
+      budgets: [{ ...groups[0]!.budgets[0]!, key: `${other}:hour` }],
+    },
     groups[1]!,
   ]);
   t.equal(refused.refusedBy, groups[1]!.budgets[0], 'refused by the global total');

@@ -67,7 +67,11 @@ const ENQUEUE_TIMEOUT_MS = 2000;
  * down (BullMQ itself would wait for the connection): callers keep the row
  * `queued` and the outbox sweeper enqueues it later.
  */
-export async function enqueueSms(queue: SmsQueue, messageIds: readonly string[], connection?: RedisClient): Promise<void> {
+export async function enqueueSms(
+  queue: SmsQueue,
+  messageIds: readonly string[],
+  connection?: RedisClient,
+): Promise<void> {
   if (messageIds.length === 0) return;
   if (connection && connection.status !== 'ready') throw new Error(`redis is not connected (${connection.status})`);
   const add = queue.addBulk(
