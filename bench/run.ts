@@ -22,9 +22,9 @@
 // BENCH_NODE_ARGS (extra node options for the API and worker, e.g. heap limits).
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSmsQueue, type SmsQueue } from '@sms/jobs';
+import { createSmsQueue, createWorkerRedis, queuePrefix, SMS_QUEUE, type SmsQueue } from '@sms/jobs';
 import { migrate, poolConfig } from '@sms/db';
-import { ROOT, type Proc } from '@sms/testing';
+import { privateRedisCluster, ROOT, type Proc } from '@sms/testing';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import mariadb, { type Pool } from 'mariadb';
@@ -179,6 +179,36 @@ async function workerRows(r: Results, pool: Pool, redis: Redis, smsQueue: SmsQue
   return [first, slowWorker];
 }
 
+/**
+ * The same backlog through the real worker on a Redis Cluster of the run's own
+ * (3 masters, 3 replicas on loopback, bench/… via @sms/testing), beside the
+ * single-server worker row. Redis CPU is the master of the queue's slot's.
+ */
+async function clusterRow(r: Results, pool: Pool): Promise<void> {
+  const cluster = await privateRedisCluster({ teardown: (fn) => atCleanup(async () => fn()) });
+  const env = { REDIS_CLUSTER_NODES: cluster.seeds };
+  const connection = createWorkerRedis({ REDIS_URL, REDIS_CLUSTER_TLS: false, ...env });
+  atCleanup(async () => connection.disconnect());
+  const config = { QUEUE_PREFIX: PREFIX, SMS_MAX_ATTEMPTS: 8, SMS_BACKOFF_MS: 2000 };
+  const queue = createSmsQueue(config, connection);
+  atCleanup(() => queue.close());
+  const worker = await startWorker('worker-cluster', 0, queue, env);
+  const singleRedis = pids.redis;
+  pids.worker = worker.child.pid;
+  pids.redis = cluster.pid(await cluster.masterOf(`${queuePrefix(config)}:${SMS_QUEUE}:meta`));
+  try {
+    const meter = cpuMeter(() => pids);
+    const result = await drainBacklog(pool, queue, 'ffffffc0', MESSAGES, 180_000);
+    r.cluster = { ...result, cpu: meter() };
+    log(`worker on a Redis Cluster: ${Math.round(result.perSecond)} msg/s | cores ${formatCpu(r.cluster.cpu)}`);
+  } finally {
+    await worker.stop();
+    pids.worker = null;
+    pids.redis = singleRedis;
+    r.memory.push({ name: 'worker on the cluster', peakMb: mb(worker) });
+  }
+}
+
 async function main(): Promise<void> {
   const begin = Date.now();
   log(`scratch database ${DATABASE_NAME}, Redis prefix ${PREFIX}`);
@@ -204,6 +234,7 @@ async function main(): Promise<void> {
 
   await httpRows(r, pool, smsQueue, scenarios(data));
   const workers = runs('worker') ? await workerRows(r, pool, redis, smsQueue, worker) : [worker];
+  if (runs('cluster')) await clusterRow(r, pool);
   await workers.at(-1)!.stop();
   pids.worker = null;
   r.memory.push({ name: 'worker', peakMb: Math.max(...workers.map(mb)) });

@@ -47,7 +47,10 @@ Besides each variable's own rule (the table below), the service refuses to start
 - \`SMS_TRANSPORT=messagebird\` and \`MESSAGEBIRD_ACCESS_KEY\` is unset;
 - \`SMS_TRANSPORT=bird\` and \`BIRD_ACCESS_KEY\` is unset;
 - only one of \`ADMIN_LOGIN\` and \`ADMIN_PASSWORD\` is set;
-- \`DATABASE_URL\` or \`REDIS_URL\` is not a URL.
+- \`DATABASE_URL\` or \`REDIS_URL\` is not a URL;
+- \`REDIS_CLUSTER_NODES\` or \`REDIS_CLUSTER_NAT_MAP\` has an entry that is not
+  \`host:port\` with a port of 1–65535, or another \`REDIS_CLUSTER_*\` variable
+  is set without \`REDIS_CLUSTER_NODES\`.
 
 ## Connections
 
@@ -60,6 +63,17 @@ Besides each variable's own rule (the table below), the service refuses to start
 - \`REDIS_URL\` is \`redis://host:6379\` (or \`rediss://\` for TLS). BullMQ keeps
   the queue there, so Redis must run with \`maxmemory-policy noeviction\`: an
   evicted key is a lost job.
+- **Redis Cluster**: set \`REDIS_CLUSTER_NODES\` to some of its nodes
+  (\`10.0.0.1:6379,10.0.0.2:6379,10.0.0.3:6379\`) and every Redis connection of
+  the API and the worker goes to the cluster; \`REDIS_URL\` is then not used.
+  A password (\`REDIS_CLUSTER_PASSWORD\`, with \`REDIS_CLUSTER_USERNAME\` for an
+  ACL user), TLS (\`REDIS_CLUSTER_TLS=true\`) and, for nodes in containers that
+  announce addresses the service cannot reach, \`REDIS_CLUSTER_NAT_MAP\` apply
+  to every node. The queue's keys are all under \`{QUEUE_PREFIX}\` (the braces
+  are a hash tag: one slot, as BullMQ's scripts need; the prefix itself may not
+  contain braces); the limits' keys spread over the cluster, one slot per phone,
+  login or address. A failover (a master killed, its replica promoted) is
+  ridden out without a restart ([operations](operations.md#redis-cluster)).
 
 ## In production
 

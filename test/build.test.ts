@@ -11,6 +11,7 @@ import {
   deleteRedisPrefix,
   dropDatabase,
   freePort,
+  redisEnv,
   startProcess,
   uniqueName,
   waitFor,
@@ -84,10 +85,10 @@ t.test('the build: compiled processes run on a production-only install', async (
   const databaseUrl = Object.assign(new URL(base.DATABASE_URL), { pathname: `/${uniqueName('sms_build')}` }).toString();
   t.teardown(() => dropDatabase(databaseUrl));
   const queuePrefix = uniqueName('build');
-  t.teardown(() => deleteRedisPrefix(base.REDIS_URL, queuePrefix));
+  t.teardown(() => deleteRedisPrefix(base, queuePrefix));
   const serviceEnv = {
     DATABASE_URL: databaseUrl,
-    REDIS_URL: base.REDIS_URL,
+    ...redisEnv(base),
     QUEUE_PREFIX: queuePrefix,
     APP_SECRET: 'build-test-secret-build-test-secret-0123',
   };

@@ -34,7 +34,7 @@ export const PREFIX = `bench_${runId}`;
 export const logDir = mkdtempSync(join(os.tmpdir(), 'sms-bench-'));
 export const profileDir = join(ROOT, 'bench/tmp/profiles');
 
-export const PHASES = ['baseline', 'get', 'put', 'verify', 'paced', 'worker'] as const;
+export const PHASES = ['baseline', 'get', 'put', 'verify', 'paced', 'worker', 'cluster'] as const;
 export type Phase = (typeof PHASES)[number];
 const onlyArg = process.argv.find((a) => a.startsWith('--only='));
 const only = new Set((onlyArg ? onlyArg.slice('--only='.length).split(',') : PHASES) as Phase[]);

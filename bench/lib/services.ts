@@ -43,7 +43,9 @@ export function cleanup(keepLogs: boolean): Promise<void> {
     await Promise.all(liveProcesses().map((p) => p.stop('SIGTERM', 5000)));
     for (const fn of cleanups.reverse()) await fn().catch((err: Error) => console.error(`cleanup: ${err.message}`));
     await dropDatabase(DATABASE_URL).catch((err: Error) => console.error(`cleanup: ${err.message}`));
-    await deleteRedisPrefix(REDIS_URL, PREFIX).catch((err: Error) => console.error(`cleanup: ${err.message}`));
+    await deleteRedisPrefix({ REDIS_URL, REDIS_CLUSTER_TLS: false }, PREFIX).catch((err: Error) =>
+      console.error(`cleanup: ${err.message}`),
+    );
     if (keepLogs) console.error(`process logs kept in ${logDir}`);
     else rmSync(logDir, { recursive: true, force: true });
   })();
@@ -100,10 +102,15 @@ export async function startApi(): Promise<{ proc: Proc; url: string }> {
   return { proc, url };
 }
 
-export async function startWorker(name: string, latencyMs: number, queue: SmsQueue): Promise<Proc> {
+export async function startWorker(
+  name: string,
+  latencyMs: number,
+  queue: SmsQueue,
+  extraEnv: Record<string, string> = {},
+): Promise<Proc> {
   const before = await queue.getWorkersCount();
   const proc = start(name, 'bench/worker-main.ts', {
-    env: serviceEnv({ BENCH_PROVIDER_LATENCY_MS: String(latencyMs) }),
+    env: serviceEnv({ BENCH_PROVIDER_LATENCY_MS: String(latencyMs), ...extraEnv }),
     nodeArgs: profileArgs(name),
   });
   await waitFor(

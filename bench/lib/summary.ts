@@ -42,6 +42,8 @@ export interface Results {
   instant?: Drained;
   rawSlow?: Drained;
   slow?: Drained;
+  /** The instant-provider backlog through the worker on a Redis Cluster. */
+  cluster?: Drained;
   memory: { name: string; peakMb: number }[];
 }
 
@@ -103,6 +105,10 @@ function rowsOf(r: Results): Row[] {
         ratioTo: `C / 50 ms = ${ceiling}`,
       },
     );
+  }
+  if (r.cluster) {
+    const ref = r.instant ? 'the single-server worker' : '';
+    rows.push(workerRow(`worker on a Redis Cluster (3 masters), instant provider`, r.cluster, r.instant, ref));
   }
   return rows;
 }

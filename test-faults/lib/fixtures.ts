@@ -59,7 +59,7 @@ export function configFor(t: Teardown, overrides: Record<string, string>): Confi
     APP_SECRET: 'test-secret-test-secret-test-secret-0123',
     ...overrides,
   });
-  t.teardown(() => deleteRedisPrefix(config.REDIS_URL, QUEUE_PREFIX).catch(() => {}));
+  t.teardown(() => deleteRedisPrefix(config, QUEUE_PREFIX).catch(() => {}));
   return config;
 }
 

@@ -19,7 +19,7 @@ import t from 'tap';
 async function setup(t: Teardown, count: number) {
   const config = await createTestConfig(t);
   const { prisma, close } = createDb(config);
-  const redis = createProducerRedis(config.REDIS_URL);
+  const redis = createProducerRedis(config);
   const queue = createSmsQueue(config, redis);
   t.teardown(async () => {
     await queue.close();

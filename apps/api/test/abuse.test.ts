@@ -369,7 +369,7 @@ t.test(
 
     const keys = await app.redis.keys(`${config.QUEUE_PREFIX}:*`);
     t.ok(
-      keys.some((k) => k.includes(':{limits}:phone:')),
+      keys.some((k) => k.includes(':limits:phone:{')),
       'per-phone limit keys exist',
     );
     t.notOk(

@@ -3,7 +3,7 @@
 // refused with an answer the operator sees. Before, it put every job back as
 // it was, and a failed message's job then ended COMPLETED with nothing sent.
 import { randomBytes } from 'node:crypto';
-import { createWorkerRedis, jobIdFor, SMS_QUEUE } from '@sms/jobs';
+import { createWorkerRedis, jobIdFor, queuePrefix, SMS_QUEUE } from '@sms/jobs';
 import { UnrecoverableError, Worker } from 'bullmq';
 import t from 'tap';
 import { body, buildTestApp, makeAdmin, newUser } from './helpers';
@@ -15,8 +15,8 @@ t.test('dashboard retries agree with the rows', async (t) => {
   const headers = { 'x-session-id': admin.sessionId };
 
   // Takes jobs by hand, as a worker would, to finish them as a test needs.
-  const connection = createWorkerRedis(config.REDIS_URL);
-  const hands = new Worker(SMS_QUEUE, null, { connection, prefix: config.QUEUE_PREFIX, autorun: false });
+  const connection = createWorkerRedis(config);
+  const hands = new Worker(SMS_QUEUE, null, { connection, prefix: queuePrefix(config), autorun: false });
   t.teardown(async () => {
     await hands.close();
     connection.disconnect();

@@ -387,9 +387,10 @@ t.test('PUT while Redis is unreachable: 200, row queued, no job', async (t) => {
 
   // Look in the real Redis under this app's prefix: nothing was enqueued.
   const { Queue } = await import('bullmq');
-  const { createProducerRedis, SMS_QUEUE } = await import('@sms/jobs');
-  const redis = createProducerRedis('redis://127.0.0.1:6379', { enableOfflineQueue: true });
-  const queue = new Queue(SMS_QUEUE, { connection: redis, prefix: config.QUEUE_PREFIX });
+  const { createProducerRedis, queuePrefix, SMS_QUEUE } = await import('@sms/jobs');
+  const { baseConfig } = await import('@sms/testing');
+  const redis = createProducerRedis(baseConfig(), { enableOfflineQueue: true });
+  const queue = new Queue(SMS_QUEUE, { connection: redis, prefix: queuePrefix(config) });
   t.teardown(async () => {
     await queue.close();
     await redis.quit();

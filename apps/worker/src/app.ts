@@ -3,6 +3,7 @@ import { createDb, SmsMessagesRepository, type Db, type PrismaClient } from '@sm
 import {
   SMS_QUEUE,
   createProducerRedis,
+  queuePrefix,
   createSmsQueue,
   createWorkerRedis,
   SEND_SMS_JOB,
@@ -52,8 +53,8 @@ export function createWorkerApp(config: Config, options: WorkerAppOptions): Work
   // The worker's blocking connection must wait out Redis outages; the queue
   // (sweeper adds, rate limits, depth metric) fails fast instead of piling up
   // commands while Redis is away.
-  const workerRedis = createWorkerRedis(config.REDIS_URL);
-  const queueRedis = createProducerRedis(config.REDIS_URL);
+  const workerRedis = createWorkerRedis(config);
+  const queueRedis = createProducerRedis(config);
   // One line per outage for both connections, none per retry.
   const outages = watchRedisOutages({ worker: workerRedis, queue: queueRedis }, logger);
 
@@ -69,7 +70,7 @@ export function createWorkerApp(config: Config, options: WorkerAppOptions): Work
   const processor = createSendSmsProcessor({ messages, transport, limiter: queue, metrics, logger, config });
   const worker: SmsWorker = new Worker<SendSmsPayload, void, typeof SEND_SMS_JOB>(SMS_QUEUE, processor, {
     connection: workerRedis,
-    prefix: config.QUEUE_PREFIX,
+    prefix: queuePrefix(config),
     concurrency: config.WORKER_CONCURRENCY,
     // Global across all workers of the queue; also what makes queue.rateLimit() bite.
     limiter: { max: config.SMS_SEND_RATE_PER_SECOND, duration: 1000 },

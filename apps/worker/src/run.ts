@@ -6,6 +6,7 @@ import { loadConfigOrExit, loggerOptions, metricsAccess, type Config } from '@sm
 import closeWithGrace from 'close-with-grace';
 import { pino, type Logger } from 'pino';
 import { checkDatabaseOrExit } from '@sms/db';
+import { queuePrefix, SMS_QUEUE } from '@sms/jobs';
 import { startMetricsServer, type MetricsServer } from './metrics-server';
 import type { Transport } from './sms';
 import { createWorkerApp } from './app';
@@ -61,7 +62,7 @@ export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
   app.start();
   logger.info(
     {
-      queue: `${config.QUEUE_PREFIX}:sms`,
+      queue: `${queuePrefix(config)}:${SMS_QUEUE}`,
       concurrency: config.WORKER_CONCURRENCY,
       transport: app.transport.name,
       metricsPort: metricsServer.port,

@@ -15,7 +15,7 @@ const overdue = () => new Date(Date.now() - 5_000);
 /** A second sweeper, as another worker process would have: its own database pool and Redis connection. */
 function otherSweeper(t: Teardown, w: TestWorker) {
   const db = createDb(w.config);
-  const redis = createProducerRedis(w.config.REDIS_URL);
+  const redis = createProducerRedis(w.config);
   const queue = createSmsQueue(w.config, redis);
   t.teardown(async () => {
     await queue.close();

@@ -3,6 +3,7 @@ import { DatabaseUrlError, parseDatabaseUrl } from './database-url';
 import { ConfigSchema, type Env } from './schema';
 import { ConfigError } from './config-error';
 import { checkEdge, parseTrustProxy, type TrustProxy } from './edge';
+import { redisTarget } from './redis';
 
 /** Used when APP_SECRET is unset outside production; never valid in production. */
 const DEVELOPMENT_SECRET = 'development-only-secret-do-not-use-in-production';
@@ -72,6 +73,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('Invalid configuration: EXPOSE_VERIFICATION_CODE=true is refused when NODE_ENV=production');
   }
   if (!URL.canParse(parsed.REDIS_URL)) throw new ConfigError('Invalid configuration: REDIS_URL is not a valid URL');
+  redisTarget(parsed);
   try {
     // The whole URL, options included (database-url.ts), so a typo stops the start.
     parseDatabaseUrl(parsed.DATABASE_URL);

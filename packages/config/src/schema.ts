@@ -42,10 +42,43 @@ export const ConfigSchema = Type.Object({
     default: 'redis://127.0.0.1:6379',
     description: 'Redis for the queue and the rate limits; it must run with `maxmemory-policy noeviction`.',
   }),
+  REDIS_CLUSTER_NODES: Type.Optional(
+    Type.String({
+      pattern: '^[^,\\s]+:[0-9]{1,5}(\\s*,\\s*[^,\\s]+:[0-9]{1,5})*$',
+      description:
+        'Comma-separated `host:port` seed nodes of a Redis Cluster (`10.0.0.1:7000,10.0.0.2:7000`); when set, every ' +
+        'Redis connection of the API and the worker goes to the cluster and `REDIS_URL` is not used. Any reachable ' +
+        'nodes will do: the others are discovered. Every node must run with `maxmemory-policy noeviction`.',
+    }),
+  ),
+  REDIS_CLUSTER_USERNAME: Type.Optional(
+    Type.String({ minLength: 1, description: 'ACL user for every cluster node (with `REDIS_CLUSTER_NODES`).' }),
+  ),
+  REDIS_CLUSTER_PASSWORD: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description: 'Password for every cluster node (`requirepass`, or the ACL user’s), with `REDIS_CLUSTER_NODES`.',
+    }),
+  ),
+  REDIS_CLUSTER_TLS: Type.Boolean({
+    default: false,
+    description: 'TLS to every cluster node, checked against the system’s CAs (with `REDIS_CLUSTER_NODES`).',
+  }),
+  REDIS_CLUSTER_NAT_MAP: Type.Optional(
+    Type.String({
+      minLength: 1,
+      description:
+        'Comma-separated `announced:port=reachable:port` pairs, for nodes that announce addresses this process ' +
+        'cannot reach (containers, NAT): `172.18.0.2:6379=127.0.0.1:7000`. With `REDIS_CLUSTER_NODES`.',
+    }),
+  ),
   QUEUE_PREFIX: Type.String({
-    pattern: '^[A-Za-z0-9_{}-]{1,64}$',
+    pattern: '^[A-Za-z0-9_-]{1,64}$',
     default: 'sms',
-    description: 'Key prefix in Redis, so several deployments can share one Redis.',
+    description:
+      'Key prefix in Redis, so several deployments can share one Redis. The queue’s keys live under ' +
+      '`{QUEUE_PREFIX}` (braces added: a Redis Cluster hash tag, so all of them are in one slot as BullMQ needs); ' +
+      'the limits’ keys under `QUEUE_PREFIX:`, spread over the cluster.',
   }),
   APP_SECRET: Type.Optional(
     Type.String({

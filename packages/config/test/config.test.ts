@@ -1,5 +1,5 @@
 import t from 'tap';
-import { ConfigError, loadConfig } from '@sms/config';
+import { ConfigError, loadConfig, redisTarget } from '@sms/config';
 
 t.test('defaults match docs/configuration.md with nothing set', async (t) => {
   const config = loadConfig({});
@@ -59,7 +59,60 @@ t.test('values are parsed and normalised', async (t) => {
   t.same(config.warnings, []);
 });
 
+t.test('REDIS_CLUSTER_NODES names a cluster; REDIS_URL alone a single server', async (t) => {
+  t.same(redisTarget(loadConfig({})), { url: 'redis://127.0.0.1:6379' });
+  const config = loadConfig({
+    REDIS_CLUSTER_NODES: '10.0.0.1:7000, redis-2.internal:7001,[::1]:7002',
+    REDIS_CLUSTER_USERNAME: 'sms',
+    REDIS_CLUSTER_PASSWORD: 'pw',
+    REDIS_CLUSTER_TLS: 'true',
+    REDIS_CLUSTER_NAT_MAP: '172.18.0.2:6379=127.0.0.1:7000,172.18.0.3:6379=127.0.0.1:7001',
+  });
+  t.same(redisTarget(config), {
+    cluster: {
+      nodes: [
+        { host: '10.0.0.1', port: 7000 },
+        { host: 'redis-2.internal', port: 7001 },
+        { host: '::1', port: 7002 },
+      ],
+      username: 'sms',
+      password: 'pw',
+      tls: true,
+      natMap: {
+        '172.18.0.2:6379': { host: '127.0.0.1', port: 7000 },
+        '172.18.0.3:6379': { host: '127.0.0.1', port: 7001 },
+      },
+    },
+  });
+});
+
 const bad: [string, Record<string, string>, RegExp][] = [
+  [
+    'queue prefix with braces',
+    { QUEUE_PREFIX: '{sms}' },
+    /^Invalid configuration: QUEUE_PREFIX has an invalid format$/,
+  ],
+  ['cluster node without a port', { REDIS_CLUSTER_NODES: '10.0.0.1' }, /REDIS_CLUSTER_NODES has an invalid format/],
+  [
+    'cluster node port out of range',
+    { REDIS_CLUSTER_NODES: '10.0.0.1:7000,10.0.0.2:70000' },
+    /^Invalid configuration: REDIS_CLUSTER_NODES needs host:port entries with ports 1-65535$/,
+  ],
+  [
+    'bad NAT map',
+    { REDIS_CLUSTER_NODES: '10.0.0.1:7000', REDIS_CLUSTER_NAT_MAP: '172.18.0.2:6379' },
+    /^Invalid configuration: REDIS_CLUSTER_NAT_MAP needs announced:port=reachable:port entries$/,
+  ],
+  [
+    'cluster password without cluster nodes',
+    { REDIS_CLUSTER_PASSWORD: 'secret-pw' },
+    /^Invalid configuration: REDIS_CLUSTER_PASSWORD is set but REDIS_CLUSTER_NODES is not$/,
+  ],
+  [
+    'cluster TLS without cluster nodes',
+    { REDIS_CLUSTER_TLS: 'true' },
+    /^Invalid configuration: REDIS_CLUSTER_TLS is set but REDIS_CLUSTER_NODES is not$/,
+  ],
   [
     'unknown transport',
     { SMS_TRANSPORT: 'pigeon' },

@@ -1,6 +1,5 @@
 import type { SmsMessagesRepository } from '@sms/db';
-import type { Redis } from 'ioredis';
-import { defineBudgetCommands, LimitKeys, spendBudgets, type Budget } from './budgets';
+import { defineBudgetCommands, LimitKeys, spendBudgets, type Budget, type RedisClient } from './budgets';
 import { HOUR_MS, waitFromHistory } from './limit-window';
 
 const MINUTE_MS = 60_000;
@@ -48,7 +47,7 @@ export class SendLimiter {
   private readonly keys: LimitKeys;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly messages: Pick<SmsMessagesRepository, 'recentCreateTimes'>,
     private readonly config: SendLimiterConfig,
     private readonly hooks: SendLimiterHooks = {},
@@ -67,7 +66,9 @@ export class SendLimiter {
     if (requester.ip) budgets.push(this.hourly('ip', requester.ip, config.SMS_MAX_PER_IP_PER_HOUR));
     if (budgets.length === 0) return { allowed: true };
     try {
-      return decision((await spendBudgets(this.redis, { key: this.keys.key('none', ''), ms: 0 }, budgets)).waitMs);
+      // Account and address: keys of their own (slots of their own on a cluster), spent all or none.
+      const groups = budgets.map((budget) => ({ budgets: [budget] }));
+      return decision((await spendBudgets(this.redis, groups)).waitMs);
     } catch (err) {
       this.hooks.onRedisError?.(err as Error);
       return { allowed: true };
@@ -92,10 +93,19 @@ export class SendLimiter {
   private fromRedis(phone: string, country: string): Promise<Decision> {
     const { config } = this;
     const base = this.keys.key('phone', phone);
-    return spendBudgets(this.redis, { key: `${base}:cooldown`, ms: config.SMS_RESEND_COOLDOWN_SECONDS * 1000 }, [
-      { key: `${base}:hour`, max: config.SMS_MAX_PER_PHONE_PER_HOUR, windowMs: HOUR_MS },
-      { key: this.countryKey(country), max: config.SMS_MAX_PER_COUNTRY_PER_HOUR, windowMs: HOUR_MS },
-      { key: this.globalKey(), max: config.SMS_GLOBAL_MAX_PER_MINUTE, windowMs: MINUTE_MS },
+    // The phone's own keys (its slot), then the totals (theirs): a phone in its
+    // cooldown never touches the totals, so refused requests do not spend them.
+    return spendBudgets(this.redis, [
+      {
+        cooldown: { key: `${base}:cooldown`, ms: config.SMS_RESEND_COOLDOWN_SECONDS * 1000 },
+        budgets: [{ key: `${base}:hour`, max: config.SMS_MAX_PER_PHONE_PER_HOUR, windowMs: HOUR_MS }],
+      },
+      {
+        budgets: [
+          { key: this.countryKey(country), max: config.SMS_MAX_PER_COUNTRY_PER_HOUR, windowMs: HOUR_MS },
+          { key: this.globalKey(), max: config.SMS_GLOBAL_MAX_PER_MINUTE, windowMs: MINUTE_MS },
+        ],
+      },
     ]);
   }
 
@@ -104,11 +114,11 @@ export class SendLimiter {
   }
 
   private countryKey(country: string): string {
-    return this.keys.key('country', country);
+    return this.keys.total('country', country);
   }
 
   private globalKey(): string {
-    return this.keys.key('global', '');
+    return this.keys.total('global', '');
   }
 
   private async fromDatabase(phone: string): Promise<number> {

@@ -1,7 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { ID_PATTERN, withTimeout } from '@sms/config';
 import { Queue, type DefaultJobOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connections';
 
 /** The contract between the API (producer) and the worker (consumer). */
 export const SMS_QUEUE = 'sms' as const;
@@ -34,13 +34,30 @@ export function defaultJobOptions(config: JobsConfig): DefaultJobOptions {
   };
 }
 
-export function createSmsQueue(config: JobsConfig, connection: Redis): SmsQueue {
+/**
+ * BullMQ's prefix for QUEUE_PREFIX: in braces, a Redis Cluster hash tag, so
+ * every key of the queue (which its Lua scripts touch together) is in one slot.
+ * Always braced, on one server too: a cluster can never meet a queue whose
+ * keys are spread (CROSSSLOT on every command), and moving to a cluster keeps
+ * the key names.
+ */
+export const queuePrefix = (config: Pick<JobsConfig, 'QUEUE_PREFIX'>): string => `{${config.QUEUE_PREFIX}}`;
+
+export function createSmsQueue(config: JobsConfig, connection: RedisClient): SmsQueue {
   const queue: SmsQueue = new Queue(SMS_QUEUE, {
     connection,
-    prefix: config.QUEUE_PREFIX,
+    prefix: queuePrefix(config),
     defaultJobOptions: defaultJobOptions(config),
   });
   return queue;
+}
+
+/**
+ * Whether Redis answers for the queue: a read of one of the queue's keys, so on
+ * a cluster it asks the master of the queue's slot (a PING would ask any node).
+ */
+export async function probeQueue(config: Pick<JobsConfig, 'QUEUE_PREFIX'>, connection: RedisClient): Promise<void> {
+  await connection.exists(`${queuePrefix(config)}:${SMS_QUEUE}:meta`);
 }
 
 const ENQUEUE_TIMEOUT_MS = 2000;
@@ -50,7 +67,11 @@ const ENQUEUE_TIMEOUT_MS = 2000;
  * down (BullMQ itself would wait for the connection): callers keep the row
  * `queued` and the outbox sweeper enqueues it later.
  */
-export async function enqueueSms(queue: SmsQueue, messageIds: readonly string[], connection?: Redis): Promise<void> {
+export async function enqueueSms(
+  queue: SmsQueue,
+  messageIds: readonly string[],
+  connection?: RedisClient,
+): Promise<void> {
   if (messageIds.length === 0) return;
   if (connection && connection.status !== 'ready') throw new Error(`redis is not connected (${connection.status})`);
   const add = queue.addBulk(

@@ -1,7 +1,7 @@
 import { loadConfig, type Config } from '@sms/config';
 import { baseConfig, uniqueName, type Teardown } from './base';
 import { createTestDatabase } from './database';
-import { deleteRedisPrefix } from './redis';
+import { deleteRedisPrefix, redisEnv } from './redis';
 
 /**
  * A Config for one test file: its own database and queue prefix, quiet logs,
@@ -11,12 +11,12 @@ export async function createTestConfig(t: Teardown, overrides: Record<string, st
   const base = baseConfig();
   const DATABASE_URL = await createTestDatabase(t, base.DATABASE_URL);
   const QUEUE_PREFIX = uniqueName('t');
-  t.teardown(() => deleteRedisPrefix(base.REDIS_URL, QUEUE_PREFIX));
+  t.teardown(() => deleteRedisPrefix(base, QUEUE_PREFIX));
   return loadConfig({
     NODE_ENV: 'test',
     LOG_LEVEL: 'silent',
     DATABASE_URL,
-    REDIS_URL: base.REDIS_URL,
+    ...redisEnv(base),
     QUEUE_PREFIX,
     DATABASE_POOL_SIZE: '5',
     APP_SECRET: 'test-secret-test-secret-test-secret-0123',

@@ -19,7 +19,7 @@ export {
   type Proc,
   type StartOptions,
 } from './processes';
-export { deleteRedisPrefix } from './redis';
-export { privateMariadb, privateRedis, type Server } from './servers';
+export { deleteRedisPrefix, redisEnv } from './redis';
+export { privateMariadb, privateRedis, privateRedisCluster, type RedisClusterServer, type Server } from './servers';
 export { API_ENTRY, serviceEnv, smsLines, startApi, startWorker, WORKER_ENTRY, workerStarted } from './services';
 export { waitFor } from './wait';

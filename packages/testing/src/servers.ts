@@ -130,3 +130,108 @@ export async function privateMariadb(t: Teardown): Promise<Server> {
     stop: (signal = 'SIGTERM') => stopSpawned(current, signal),
   };
 }
+
+export interface RedisClusterServer {
+  /** `REDIS_CLUSTER_NODES` for the service: every node, masters and replicas. */
+  seeds: string;
+  ports: number[];
+  /** The port of the master serving `key`'s slot now. */
+  masterOf(key: string): Promise<number>;
+  /** Kills (SIGKILL) the node on `port`: its replica takes over after the node timeout. */
+  kill(port: number): Promise<void>;
+  /** Whether the node on `port` sees every slot served. */
+  healthy(port: number): Promise<boolean>;
+  /** The pid of the node on `port` (the benchmark counts its CPU). */
+  pid(port: number): number | undefined;
+}
+
+/** How long cluster nodes wait before declaring a silent node failed (Redis's default: 15 s). */
+const CLUSTER_NODE_TIMEOUT_MS = 2000;
+
+const redisCli = (port: number, args: string[]): Promise<string> => {
+  const s = spawnServer('redis-cli', ['-h', '127.0.0.1', '-p', String(port), ...args]);
+  return s.exited.then((code) => {
+    if (code !== 0) throw new Error(`redis-cli ${args.join(' ')} failed (${String(code)}): ${s.output()}`);
+    return s.output();
+  });
+};
+
+/**
+ * A Redis Cluster of this test's own: 3 masters and 3 replicas on free
+ * loopback ports (cluster bus ports too), in a temporary directory removed at
+ * teardown, with every node killed then.
+ */
+export async function privateRedisCluster(t: Teardown): Promise<RedisClusterServer> {
+  const dir = mkdtempSync(join(tmpdir(), 'sms-redis-cluster-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  const nodes = new Map<number, Spawned>();
+  t.teardown(() => Promise.all([...nodes.values()].map((s) => stopSpawned(s, 'SIGKILL'))));
+  for (let i = 0; i < 6; i++) {
+    const [port, busPort] = [await freePort(), await freePort()];
+    const s = spawnServer('redis-server', [
+      ...privateRedisArgs(port),
+      '--cluster-enabled',
+      'yes',
+      '--cluster-port',
+      String(busPort),
+      '--cluster-config-file',
+      join(dir, `nodes-${port}.conf`),
+      '--cluster-node-timeout',
+      String(CLUSTER_NODE_TIMEOUT_MS),
+      '--dir',
+      dir,
+    ]);
+    nodes.set(port, s);
+  }
+  const ports = [...nodes.keys()];
+  for (const [port, s] of nodes) {
+    await waitFor(
+      () => {
+        if (s.child.exitCode !== null) throw new Error(`redis-server on ${port} exited: ${s.output()}`);
+        return s.output().includes('Ready to accept connections');
+      },
+      10_000,
+      'cluster node to start',
+    );
+  }
+  await redisCli(ports[0]!, [
+    '--cluster',
+    'create',
+    ...ports.map((p) => `127.0.0.1:${p}`),
+    '--cluster-replicas',
+    '1',
+    '--cluster-yes',
+  ]);
+  const healthy = async (port: number) => (await redisCli(port, ['cluster', 'info'])).includes('cluster_state:ok');
+  for (const port of ports) await waitFor(() => healthy(port), 20_000, `cluster node ${port} to see every slot served`);
+  // `cluster create` returns before the replicas have their masters' data; a
+  // replica that never synced would never take over.
+  const synced = async () => {
+    const roles = await Promise.all(ports.map((p) => redisCli(p, ['info', 'replication'])));
+    return roles.filter((r) => r.includes('role:master') && /slave0:.*state=online/.test(r)).length === 3;
+  };
+  await waitFor(synced, 20_000, 'every master to have its replica in sync');
+
+  return {
+    seeds: ports.map((p) => `127.0.0.1:${p}`).join(','),
+    ports,
+    healthy,
+    async masterOf(key) {
+      const live = ports.find((p) => nodes.get(p)!.child.exitCode === null && nodes.get(p)!.child.signalCode === null);
+      const slot = Number((await redisCli(live!, ['cluster', 'keyslot', key])).trim());
+      // CLUSTER NODES: `id host:port@bus flags master-id ping pong epoch state slots…`
+      for (const line of (await redisCli(live!, ['cluster', 'nodes'])).trim().split('\n')) {
+        const [, address, flags, , , , , , ...ranges] = line.split(' ');
+        if (!flags!.includes('master') || flags!.includes('fail')) continue;
+        const serves = ranges.some((range) => {
+          const [from, to = from] = range.split('-').map(Number);
+          return slot >= from! && slot <= to!;
+        });
+        if (serves) return Number(address!.split('@')[0]!.split(':')[1]);
+      }
+      throw new Error(`no master serves slot ${slot}`);
+    },
+    kill: (port) => stopSpawned(nodes.get(port)!, 'SIGKILL'),
+    pid: (port) => nodes.get(port)?.child.pid,
+  };
+}

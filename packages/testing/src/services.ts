@@ -4,6 +4,7 @@ import type { Config } from '@sms/config';
 import type { Teardown } from './base';
 import { freePort } from './ports';
 import { startProcess, waitForHttp, type Proc } from './processes';
+import { redisEnv } from './redis';
 
 /** The processes' entries, relative to the repository's root. */
 export const API_ENTRY = 'apps/api/src/server.ts';
@@ -16,7 +17,7 @@ export function serviceEnv(config: Config): Record<string, string> {
     LOG_LEVEL: 'info',
     HOST: '127.0.0.1',
     DATABASE_URL: config.DATABASE_URL,
-    REDIS_URL: config.REDIS_URL,
+    ...redisEnv(config),
     QUEUE_PREFIX: config.QUEUE_PREFIX,
     APP_SECRET: config.APP_SECRET,
     DATABASE_POOL_SIZE: '5',

@@ -1,12 +1,11 @@
 import fp from 'fastify-plugin';
 import { withTimeout } from '@sms/config';
-import { createProducerRedis, watchRedisOutages, type RedisOutages } from '@sms/jobs';
-import type { Redis } from 'ioredis';
+import { createProducerRedis, watchRedisOutages, type RedisClient, type RedisOutages } from '@sms/jobs';
 
 declare module 'fastify' {
   interface FastifyInstance {
     /** Fails fast while Redis is down: used by the queue producer and the rate limits. */
-    redis: Redis;
+    redis: RedisClient;
     /** Whether Redis is down now: the queue's errors during an outage are not logged again. */
     redisOutages: RedisOutages;
   }
@@ -16,10 +15,10 @@ const READY_WAIT_MS = 2000;
 
 export default fp(
   async (fastify) => {
-    const redis = createProducerRedis(fastify.config.REDIS_URL);
+    const redis = createProducerRedis(fastify.config);
     // ioredis reconnects by itself; one line per outage, not per retry.
     fastify.decorate('redisOutages', watchRedisOutages({ producer: redis }, fastify.log));
-    fastify.decorate('redis', redis);
+    fastify.decorate<RedisClient>('redis', redis);
     // Give Redis a moment at start so the first requests find it connected; an
     // API whose Redis is down still starts (SMS wait in the outbox meanwhile).
     let onReady = () => {};

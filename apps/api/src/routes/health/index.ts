@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import { withTimeout } from '@sms/config';
+import { probeQueue } from '@sms/jobs';
 import { ErrorBody } from '../../schemas/common';
 
 const CHECK_TIMEOUT_MS = 800;
@@ -24,7 +25,7 @@ const health: FastifyPluginAsyncTypebox = async (fastify) => {
       schema: {
         tags: ['operations'],
         operationId: 'ready',
-        summary: 'MySQL and Redis answer (within a second)',
+        summary: 'MySQL and Redis (the queue’s node on a cluster) answer (within a second)',
         // 503: a failed check, or the error body while the process drains after SIGTERM.
         response: { 200: Health, 503: Type.Union([Health, Type.Ref(ErrorBody)]) },
       },
@@ -35,7 +36,7 @@ const health: FastifyPluginAsyncTypebox = async (fastify) => {
           () => true,
           () => false,
         ),
-        withTimeout(fastify.redis.ping(), CHECK_TIMEOUT_MS).then(
+        withTimeout(probeQueue(fastify.config, fastify.redis), CHECK_TIMEOUT_MS).then(
           () => true,
           () => false,
         ),
