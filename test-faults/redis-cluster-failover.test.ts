@@ -20,7 +20,7 @@ import {
   type Answer,
 } from '@sms/testing';
 import t from 'tap';
-import { LOAD_LIMITS, phones, seedUsers, waitForAllSent } from './lib/fixtures';
+import { LOAD_LIMITS, phones, resendsFromOneAddress, seedUsers, waitForAllSent } from './lib/fixtures';
 
 const USERS = 3000;
 const PARALLEL = 8;
@@ -148,18 +148,7 @@ t.test('the master of the queue’s slot killed mid-stream: failover, every acce
   t.equal(pumped.filter((r) => r.status === 429).length, 18, 'the rest 429, from either API');
 
   // Per-address request limit (20 a minute), one address, both APIs.
-  const fromOneIp = phones(30, 704);
-  const perIp: number[] = [];
-  for (let i = 0; i < fromOneIp.length; i++) {
-    const r = await call(
-      urls[i % 2]!,
-      'POST',
-      '/api/v1/sms_settings/resend',
-      { phone: fromOneIp[i] },
-      { 'x-forwarded-for': '198.51.100.7' },
-    );
-    perIp.push(r.status);
-  }
+  const perIp = await resendsFromOneAddress(urls, phones(30, 704), '198.51.100.7');
   t.same(perIp.slice(0, 20), Array(20).fill(204), '20 requests a minute from one address');
   t.same(perIp.slice(20), Array(10).fill(429), 'then 429, from either API');
 

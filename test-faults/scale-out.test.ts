@@ -16,7 +16,7 @@ import {
   type Proc,
 } from '@sms/testing';
 import t from 'tap';
-import { phones, seedUsers, waitForAllSent } from './lib/fixtures';
+import { phones, resendsFromOneAddress, seedUsers, waitForAllSent } from './lib/fixtures';
 
 const COUNT = 1000;
 
@@ -107,18 +107,7 @@ t.test(
     t.equal(await cappedCount(), 3);
 
     // Per-IP limit (20 a minute), one client IP, both APIs, a new phone each time.
-    const fromOneIp = phones(40, 701);
-    const perIp: number[] = [];
-    for (let i = 0; i < fromOneIp.length; i++) {
-      const r = await call(
-        apis[i % 2]!,
-        'POST',
-        '/api/v1/sms_settings/resend',
-        { phone: fromOneIp[i] },
-        { 'x-forwarded-for': '198.51.100.7' },
-      );
-      perIp.push(r.status);
-    }
+    const perIp = await resendsFromOneAddress(apis, phones(40, 701), '198.51.100.7');
     t.same(perIp.slice(0, 20), Array(20).fill(204), '20 requests a minute from one IP');
     t.same(perIp.slice(20), Array(20).fill(429), 'then 429, from either API');
 

@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '@sms/config';
 import { createDb, type PrismaClient } from '@sms/db';
-import { deleteRedisPrefix, uniqueName, waitFor, type Teardown } from '@sms/testing';
+import { call, deleteRedisPrefix, uniqueName, waitFor, type Teardown } from '@sms/testing';
 
 export interface SeededUser {
   userId: string;
@@ -43,6 +43,28 @@ export async function seedUsers(prisma: PrismaClient, count: number, tag = 'seed
 /** Distinct valid Ukrainian mobile numbers for one test file (`base` keeps files apart). */
 export function phones(count: number, base = process.pid % 1000): string[] {
   return Array.from({ length: count }, (_, i) => `+38067${String(base * 10_000 + i).padStart(7, '0')}`);
+}
+
+/**
+ * One resend per phone, one after the other, all from one client address
+ * (X-Forwarded-For, behind TRUST_PROXY) and alternating over the APIs at
+ * `urls`: the statuses, in order. For the per-address limit across instances.
+ */
+export async function resendsFromOneAddress(urls: string[], numbers: string[], address: string): Promise<number[]> {
+  const statuses: number[] = [];
+  for (const [i, phone] of numbers.entries()) {
+    const r = await call(
+      urls[i % urls.length]!,
+      'POST',
+      '/api/v1/sms_settings/resend',
+      { phone },
+      {
+        'x-forwarded-for': address,
+      },
+    );
+    statuses.push(r.status);
+  }
+  return statuses;
 }
 
 /**
