@@ -51,7 +51,7 @@ export class SmsMessagesRepository {
    * the attempt: of two workers racing for a row exactly one matches it; a
    * failure (pool timeout, deadlock) leaves the row as it was, never `sending`
    * under a lease nobody holds. The row is read right after it on the same
-   * connection (pipelined: one round trip for both), so a claim sees its own
+   * connection (sent together: one round trip for both), so a claim sees its own
    * update and anyone else's.
    */
   async claim(id: string, leaseExpireTime: Date, now = new Date()): Promise<ClaimOutcome> {
