@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT } from '@sms/testing';
 import * as esbuild from 'esbuild';
+import { SERVICE_NODE_OPTIONS } from '../../scripts/node-options';
 
 /** bench/ entries compiled into dist/bench/: the source and where its bundle lands. */
 const BENCH_ENTRIES = ['anchor-server', 'baseline-server', 'raw-worker', 'worker-main'] as const;
@@ -18,7 +19,7 @@ export const API_BUNDLE = 'dist/apps/api/src/server.js';
 export const benchBundle = (entry: BenchEntry) => `dist/bench/${entry}.js`;
 
 /** What production runs each process with (scripts/start.ts, the Dockerfile's NODE_OPTIONS). */
-export const PRODUCTION_NODE_ARGS = ['--enable-source-maps'];
+export const PRODUCTION_NODE_ARGS: readonly string[] = SERVICE_NODE_OPTIONS;
 
 /** Workspace packages (TypeScript source) into the bundle; everything from node_modules stays an import. */
 const workspaceOnly: esbuild.Plugin = {
