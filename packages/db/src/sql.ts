@@ -34,6 +34,15 @@ export interface Sql {
    * ends the batch before COMMIT, and the transaction is rolled back whole.
    */
   transaction(statements: readonly Statement[]): Promise<void>;
+  /**
+   * `fn`'s statements in one transaction on one connection, at `isolation`
+   * (the server's default without): COMMIT when `fn` resolves, ROLLBACK when
+   * it throws. For a transaction that decides as it goes (a locking read,
+   * then writes), where Prisma's interactive transaction would load its
+   * query compiler (tens of MB of WebAssembly) into a process that needs
+   * nothing else of Prisma's.
+   */
+  interactive<T>(fn: (tx: Pick<Sql, 'query' | 'execute'>) => Promise<T>, isolation?: 'READ COMMITTED'): Promise<T>;
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
@@ -123,6 +132,29 @@ export function createSql(pool: Pool): Sql {
     async pipeline<T extends unknown[]>(statements: readonly Statement[]) {
       const [sql, values] = joined(statements);
       return answers(await pool.query(sql, values), statements.length) as T;
+    },
+    interactive<T>(fn: (tx: Pick<Sql, 'query' | 'execute'>) => Promise<T>, isolation?: 'READ COMMITTED') {
+      return withConnection(async (conn) => {
+        // SET TRANSACTION applies to the next transaction only; both in one packet.
+        await conn.query(
+          isolation ? `SET TRANSACTION ISOLATION LEVEL ${isolation};\nSTART TRANSACTION` : 'START TRANSACTION',
+        );
+        try {
+          const result = await fn({
+            async query<R>(sql: string, values: readonly unknown[] = []) {
+              return withDates(await conn.query(sql, toParams(values))) as R[];
+            },
+            async execute(sql: string, values: readonly unknown[] = []) {
+              return ((await conn.query(sql, toParams(values))) as { affectedRows: number }).affectedRows;
+            },
+          });
+          await conn.query('COMMIT');
+          return result;
+        } catch (err) {
+          await conn.query('ROLLBACK').catch(() => {});
+          throw err;
+        }
+      });
     },
     transaction(statements: readonly Statement[]) {
       // InnoDB picks a victim when concurrent transactions deadlock (1213) and
