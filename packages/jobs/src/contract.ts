@@ -56,7 +56,7 @@ export async function enqueueSms(queue: SmsQueue, messageIds: readonly string[],
   // One message (every PUT and resend): a plain add, one script call. addBulk
   // goes through an ioredis pipeline, whose construction copies every script
   // command the client has defined (BullMQ's and ours): measurable per request.
-  const add =
+  const add: Promise<unknown> =
     messageIds.length === 1
       ? queue.add(SEND_SMS_JOB, { messageId: messageIds[0]! }, { jobId: jobIdFor(messageIds[0]!) })
       : queue.addBulk(

@@ -22,14 +22,12 @@ export default fp(
     const inFlight = new Set<FastifyReply>();
     let drained = () => {};
 
-    fastify.addHook('onRequest', (request, reply, done) => {
+    fastify.addHook('onRequest', async (request, reply) => {
       if (closing) {
         // Expected while shutting down: logged as a rejection, not as a failure.
-        // Answered here, so the hook chain ends without done().
-        sendError(reply, request, new AppError(503, ErrorCode.UNAVAILABLE, 'shutting down; retry'), {
+        return sendError(reply, request, new AppError(503, ErrorCode.UNAVAILABLE, 'shutting down; retry'), {
           expected: true,
         });
-        return;
       }
       inFlight.add(reply);
       // 'close' comes once the answer is written, or when the client went away.
@@ -37,7 +35,6 @@ export default fp(
         inFlight.delete(reply);
         if (inFlight.size === 0) drained();
       });
-      done();
     });
 
     fastify.addHook('preClose', async () => {
