@@ -1,8 +1,9 @@
 // Reads a V8 heap snapshot and prints where the live heap goes: by node type,
 // by constructor, and the largest strings (module sources are the largest).
-// A snapshot of a running process: start it with --heapsnapshot-signal=SIGUSR2
-// (`BENCH_NODE_ARGS=--heapsnapshot-signal=SIGUSR2 pnpm bench ...` for the API
-// and the worker), send `kill -USR2 <pid>`; the file lands in its working
+// A snapshot of a running process: start it with --heapsnapshot-signal=SIGWINCH
+// (`BENCH_NODE_ARGS=--heapsnapshot-signal=SIGWINCH pnpm bench ...` for the API
+// and the worker; not SIGUSR2, on which close-with-grace shuts down), send
+// `kill -WINCH <pid>`; the file lands in its working
 // directory (the repository's root for the bench's processes).
 //
 //   node --import tsx bench/heap-summary.ts FILE.heapsnapshot [top=20]
