@@ -42,7 +42,8 @@ for (let i = 0; i < s.nodes.length; i += width) {
   const size = s.nodes[i + sizeAt]!;
   total += size;
   add(byType, type, size);
-  if (type === 'object' || type === 'closure' || type === 'native') add(byConstructor, `${type} ${name.slice(0, 60)}`, size);
+  if (type === 'object' || type === 'closure' || type === 'native')
+    add(byConstructor, `${type} ${name.slice(0, 60)}`, size);
   if (type === 'string' && size >= 32_768) strings.push([size, name.slice(0, 80).replace(/\s+/g, ' ')]);
 }
 

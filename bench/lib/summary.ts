@@ -124,13 +124,11 @@ function settingsOf(r: Results): string[] {
       'into dist/bench/), with the node options of scripts/node-options.ts (`--enable-source-maps --max-semi-space-size=8`), no tsx',
     'the worker is the real process (apps/worker runWorker) with a fake provider (bench/worker-main.ts); ' +
       'it runs during the HTTP rows too, sending the SMS the PUTs queue, except during the flat-out PUT row ' +
-      '(queue paused, as no worker drains the PUT anchor\'s queue; those SMS go out right after it)',
+      "(queue paused, as no worker drains the PUT anchor's queue; those SMS go out right after it)",
     'backlog rows: p50/p99 are the time from the release of the backlog to `sent` (sms_messages.sent_time)',
     'errors: connection errors, timeouts and any unexpected answer (GET/PUT: not 200; verify: not 400 ' +
       'INVALID_CODE); worker rows: messages not `sent`',
-    ...(profile
-      ? [`CPU profiles: bench/tmp/profiles/${runId}-*/ (one folder per process)`]
-      : []),
+    ...(profile ? [`CPU profiles: bench/tmp/profiles/${runId}-*/ (one folder per process)`] : []),
   ];
 }
 
