@@ -4,7 +4,6 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SmsQueue } from '@sms/jobs';
 import {
-  API_ENTRY,
   deleteRedisPrefix,
   dropDatabase,
   freePort,
@@ -31,6 +30,7 @@ import {
   SERVICE_NODE_ARGS,
   SESSION_TTL_SECONDS,
 } from './options';
+import { API_BUNDLE, benchBundle, PRODUCTION_NODE_ARGS, type BenchEntry } from './compile';
 
 const cleanups: (() => Promise<unknown>)[] = [];
 let cleaning: Promise<void> | null = null;
@@ -52,9 +52,18 @@ export function cleanup(keepLogs: boolean): Promise<void> {
   return cleaning;
 }
 
-/** A process of the run: its output in its own log file, killed if it takes over 15 s to stop. */
+/**
+ * A process of the run, compiled JavaScript as production runs it (bench/lib/compile.ts):
+ * its output in its own log file, killed if it takes over 15 s to stop.
+ */
 const start = (name: string, entry: string, options: Pick<StartOptions, 'env' | 'nodeArgs' | 'capture'>): Proc =>
-  startProcess(name, entry, { ...options, logFile: join(logDir, `${name}.log`), killAfterMs: 15_000 });
+  startProcess(name, entry, {
+    ...options,
+    nodeArgs: [...PRODUCTION_NODE_ARGS, ...(options.nodeArgs ?? [])],
+    tsx: false,
+    logFile: join(logDir, `${name}.log`),
+    killAfterMs: 15_000,
+  });
 
 export function serviceEnv(extra: Record<string, string> = {}): Record<string, string> {
   const inherited = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
@@ -88,15 +97,14 @@ export function serviceEnv(extra: Record<string, string> = {}): Record<string, s
   };
 }
 
-// One folder per process: tsx's loader thread writes a profile of its own
-// beside the main thread's (the larger file).
+// One folder per process.
 const cpuProfArgs = (name: string) =>
   profile ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, `${runId}-${name}`)}`] : [];
 const profileArgs = (name: string) => [...SERVICE_NODE_ARGS, ...cpuProfArgs(name)];
 
 export async function startApi(): Promise<{ proc: Proc; url: string }> {
   const port = await freePort();
-  const proc = start('api', API_ENTRY, { env: serviceEnv({ PORT: String(port) }), nodeArgs: profileArgs('api') });
+  const proc = start('api', API_BUNDLE, { env: serviceEnv({ PORT: String(port) }), nodeArgs: profileArgs('api') });
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(proc, `${url}/health/ready`, 60_000, 'the API to be ready');
   return { proc, url };
@@ -109,7 +117,7 @@ export async function startWorker(
   extraEnv: Record<string, string> = {},
 ): Promise<Proc> {
   const before = await queue.getWorkersCount();
-  const proc = start(name, 'bench/worker-main.ts', {
+  const proc = start(name, benchBundle('worker-main'), {
     env: serviceEnv({ BENCH_PROVIDER_LATENCY_MS: String(latencyMs), ...extraEnv }),
     nodeArgs: profileArgs(name),
   });
@@ -128,12 +136,12 @@ export async function startWorker(
 /** A bench/ helper process that prints one JSON line when it is ready: the process and that line. */
 async function startReporting(
   name: string,
-  entry: string,
+  entry: BenchEntry,
   extraEnv: Record<string, string>,
   ready: (line: Record<string, unknown>) => boolean,
   nodeArgs: string[] = [],
 ): Promise<{ proc: Proc; line: Record<string, unknown> }> {
-  const proc = start(name, entry, { env: serviceEnv(extraEnv), nodeArgs, capture: true });
+  const proc = start(name, benchBundle(entry), { env: serviceEnv(extraEnv), nodeArgs, capture: true });
   const line = await waitFor(
     () => {
       proc.assertRunning();
@@ -153,7 +161,7 @@ const hasPort = (line: Record<string, unknown>) => typeof line.port === 'number'
  */
 export async function startServer(
   name: string,
-  entry: string,
+  entry: BenchEntry,
   extraEnv: Record<string, string> = {},
 ): Promise<{ proc: Proc; url: string }> {
   const nodeArgs = name === 'baseline' ? [] : cpuProfArgs(name);
@@ -163,6 +171,6 @@ export async function startServer(
 
 export async function startRawWorker(queueName: string, latencyMs: number): Promise<Proc> {
   const env = { BENCH_QUEUE: queueName, BENCH_JOBS: String(MESSAGES), BENCH_PROVIDER_LATENCY_MS: String(latencyMs) };
-  const { proc } = await startReporting(`raw-${queueName}`, 'bench/raw-worker.ts', env, (m) => m.ready === true);
+  const { proc } = await startReporting(`raw-${queueName}`, 'raw-worker', env, (m) => m.ready === true);
   return proc;
 }

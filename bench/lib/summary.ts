@@ -126,14 +126,15 @@ function settingsOf(r: Results): string[] {
       'SMS_MAX_PER_PHONE_PER_HOUR=1000000, CODE_MAX_ATTEMPTS=100, SMS_SEND_RATE_PER_SECOND=100000, ' +
       'the per-account, per-IP, per-country, global and per-phone-failure budgets raised likewise, ' +
       `WORKER_CONCURRENCY=${CONCURRENCY}, DATABASE_POOL_SIZE=${env.DATABASE_POOL_SIZE ?? 'default'}`,
+    'every process runs as production runs it: compiled JavaScript (dist/, `pnpm start`; bench/ servers bundled ' +
+      'into dist/bench/), with the node options of scripts/node-options.ts (`--enable-source-maps --max-semi-space-size=8`), no tsx',
     'the worker is the real process (apps/worker runWorker) with a fake provider (bench/worker-main.ts); ' +
-      'it runs during the HTTP rows too, sending the SMS the PUTs queue',
+      'it runs during the HTTP rows too, sending the SMS the PUTs queue, except during the flat-out PUT row ' +
+      "(queue paused, as no worker drains the PUT anchor's queue; those SMS go out right after it)",
     'backlog rows: p50/p99 are the time from the release of the backlog to `sent` (sms_messages.sent_time)',
     'errors: connection errors, timeouts and any unexpected answer (GET/PUT: not 200; verify: not 400 ' +
       'INVALID_CODE); worker rows: messages not `sent`',
-    ...(profile
-      ? [`CPU profiles: bench/tmp/profiles/${runId}-*/ (the largest file of each folder is the main thread)`]
-      : []),
+    ...(profile ? [`CPU profiles: bench/tmp/profiles/${runId}-*/ (one folder per process)`] : []),
   ];
 }
 

@@ -5,6 +5,8 @@ const SLOW_ACQUIRE_MS = 250;
 /** A probe's answer is reused this long, so a burst of slow requests opens one probe connection, not one each. */
 const PROBE_REUSE_MS = 500;
 const PROBE_CONNECT_TIMEOUT_MS = 500;
+/** How often the waiting acquisitions are looked at (so a slow one is noticed within SLOW_ACQUIRE_MS + this). */
+const LOOK_EVERY_MS = 50;
 
 const isTimeout = (err: Error & { code?: string }) =>
   err.code === 'ER_CONNECTION_TIMEOUT' || err.code === 'ETIMEDOUT' || /timeout/i.test(err.message);
@@ -14,7 +16,7 @@ const isTimeout = (err: Error & { code?: string }) =>
  * cannot be reached. The driver's pool keeps a request waiting for the whole
  * `acquireTimeout` (seconds) while it retries connecting to a dead server, and
  * the request hangs that long before its 503. Here a request that gets no
- * connection within SLOW_ACQUIRE_MS triggers one direct connect: if that fails,
+ * connection within SLOW_ACQUIRE_MS (+ up to LOOK_EVERY_MS) triggers one direct connect: if that fails,
  * the request fails at once with the driver's own error (ECONNREFUSED…); if it
  * succeeds, the pool is merely busy and the request keeps waiting as before.
  */
@@ -37,31 +39,65 @@ export function createFailFastPool(config: PoolConfig): Pool {
     return probe.result;
   };
 
-  async function getConnection(): Promise<PoolConnection> {
-    const pending = acquire();
-    let timer: NodeJS.Timeout | undefined;
-    const slow = new Promise<'slow'>((resolve) => {
-      timer = setTimeout(resolve, SLOW_ACQUIRE_MS, 'slow');
-    });
-    try {
-      if ((await Promise.race([pending, slow])) !== 'slow') return pending;
-    } finally {
-      clearTimeout(timer);
+  // The acquisitions still waiting for a connection, looked at by one shared
+  // timer while there are any: no setTimeout, clearTimeout and Promise.race
+  // per query (every query of a loaded API goes through here).
+  interface Waiter {
+    since: number;
+    probed: boolean;
+    settled: boolean;
+    fail(err: Error): void;
+  }
+  const waiting = new Set<Waiter>();
+  let watch: NodeJS.Timeout | null = null;
+  const look = () => {
+    if (waiting.size === 0) {
+      clearInterval(watch!);
+      watch = null;
+      return;
     }
-    const settled = pending.then(
-      () => null,
-      () => null,
-    );
-    const down = await Promise.race([settled, serverDown()]);
-    // A probe that merely timed out while the pool's connections are all at
-    // work is a loaded machine, not a dead server: keep waiting.
-    if (!down || (isTimeout(down) && pool.activeConnections() > 0)) return pending;
-    // The connection, should the pool still get one, goes back unused.
-    pending.then(
-      (conn) => conn.release(),
-      () => {},
-    );
-    throw down;
+    const now = Date.now();
+    for (const waiter of waiting) {
+      if (waiter.probed || now - waiter.since < SLOW_ACQUIRE_MS) continue;
+      waiter.probed = true;
+      void serverDown().then((down) => {
+        // A probe that merely timed out while the pool's connections are all at
+        // work is a loaded machine, not a dead server: keep waiting.
+        if (down && !(isTimeout(down) && pool.activeConnections() > 0)) waiter.fail(down);
+      });
+    }
+  };
+
+  function getConnection(): Promise<PoolConnection> {
+    const pending = acquire();
+    return new Promise<PoolConnection>((resolve, reject) => {
+      const waiter: Waiter = {
+        since: Date.now(),
+        probed: false,
+        settled: false,
+        fail(err) {
+          if (waiter.settled) return;
+          waiter.settled = true;
+          waiting.delete(waiter);
+          reject(err);
+        },
+      };
+      waiting.add(waiter);
+      if (!watch) {
+        watch = setInterval(look, LOOK_EVERY_MS);
+        watch.unref();
+      }
+      pending.then(
+        (conn) => {
+          // Failed fast meanwhile: the connection, got at last, goes back unused.
+          if (waiter.settled) return void conn.release();
+          waiter.settled = true;
+          waiting.delete(waiter);
+          resolve(conn);
+        },
+        (err: Error) => waiter.fail(err),
+      );
+    });
   }
 
   // query/execute on the pool take their connection inside the driver; route

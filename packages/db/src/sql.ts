@@ -1,4 +1,4 @@
-import type { FieldInfo, Pool, PoolConfig, PoolConnection, TypeCastNextFunction, TypeCastResult } from 'mariadb';
+import type { FieldInfo, Pool, PoolConfig, PoolConnection } from 'mariadb';
 import { retryOnLockConflict } from './retry';
 
 export type Statement = readonly [sql: string, values: readonly unknown[]];
@@ -20,19 +20,29 @@ export interface Sql {
   /** The affected rows of an INSERT, UPDATE or DELETE. */
   execute(sql: string, values?: readonly unknown[]): Promise<number>;
   /**
-   * Statements sent one after the other on one connection without waiting
-   * for each answer (the driver pipelines them), then read back in order: the
-   * answers cost one round trip instead of one each. (Not the driver's
-   * `batch`, which is a bulk insert.)
+   * Statements sent as one multi-statement query on one connection, their
+   * answers read back in order: one packet and one round trip for all of them.
+   * A statement that fails ends the batch (those after it do not run) and the
+   * promise rejects with its error. (Not the driver's `batch`, which is a bulk
+   * insert.)
    */
   pipeline<T extends unknown[]>(statements: readonly Statement[]): Promise<T>;
   /**
-   * The statements in one transaction: START TRANSACTION and the statements
-   * are pipelined (one round trip), COMMIT follows only when every one of them
-   * succeeded (a second round trip); any error rolls the whole back. Two round
-   * trips where BEGIN, each statement and COMMIT in turn would make 2 + N.
+   * The statements in one transaction, sent as one multi-statement query:
+   * START TRANSACTION, the statements, COMMIT — one round trip, where BEGIN,
+   * each statement and COMMIT in turn would make 2 + N. A failing statement
+   * ends the batch before COMMIT, and the transaction is rolled back whole.
    */
   transaction(statements: readonly Statement[]): Promise<void>;
+  /**
+   * `fn`'s statements in one transaction on one connection, at `isolation`
+   * (the server's default without): COMMIT when `fn` resolves, ROLLBACK when
+   * it throws. For a transaction that decides as it goes (a locking read,
+   * then writes), where Prisma's interactive transaction would load its
+   * query compiler (tens of MB of WebAssembly) into a process that needs
+   * nothing else of Prisma's.
+   */
+  interactive<T>(fn: (tx: Pick<Sql, 'query' | 'execute'>) => Promise<T>, isolation?: 'READ COMMITTED'): Promise<T>;
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
@@ -44,20 +54,46 @@ const utcText = (d: Date) =>
 
 const toParams = (values: readonly unknown[]) => values.map((v) => (v instanceof Date ? utcText(v) : v));
 
-function typeCast(field: FieldInfo, next: TypeCastNextFunction): TypeCastResult {
-  if (field.type === 'DATETIME' || field.type === 'TIMESTAMP') {
-    const text = field.string();
-    return text === null ? null : new Date(`${text.replace(' ', 'T')}Z`);
+/** A DATETIME/TIMESTAMP column as the driver gives it with dateStrings (UTC text) → the instant. */
+const utcDate = (text: string) => new Date(`${text.replace(' ', 'T')}Z`);
+
+/**
+ * The rows of a SELECT with their DATETIME and TIMESTAMP columns as Dates
+ * (read as UTC), found once per result from its column definitions. Not the
+ * driver's `typeCast` option: with one set, the driver calls it for every
+ * column of every row through closures it makes per value (castWrapper, bind),
+ * which cost more than the rows' few date columns need.
+ */
+function withDates(result: unknown): unknown {
+  const meta = (result as { meta?: FieldInfo[] } | null)?.meta;
+  if (!Array.isArray(result) || !meta) return result;
+  let dates: string[] | undefined;
+  for (const column of meta) {
+    if (column.type === 'DATETIME' || column.type === 'TIMESTAMP') (dates ??= []).push(column.name());
   }
-  return next();
+  if (!dates) return result;
+  for (const row of result as Record<string, unknown>[]) {
+    for (const name of dates) {
+      const value = row[name];
+      if (typeof value === 'string') row[name] = utcDate(value);
+    }
+  }
+  return result;
 }
 
 /**
  * Set on the pool itself, not per query: the driver copies its whole option
  * object for every query that brings options of its own (12 % of the API's
  * CPU on GET). Prisma's adapter brings its own per query, so it is unaffected.
+ * DATETIME values come back as text, made Dates by withDates.
  */
-export const sqlPoolOptions: Pick<PoolConfig, 'dateStrings' | 'typeCast'> = { dateStrings: true, typeCast };
+export const sqlPoolOptions: Pick<PoolConfig, 'dateStrings' | 'multipleStatements'> = {
+  dateStrings: true,
+  // For pipeline and transaction (one packet for several statements). Every
+  // statement of this package and Prisma's binds its values as placeholders,
+  // which the driver escapes; none is assembled from input.
+  multipleStatements: true,
+};
 
 /** An Sql on `pool`, which must have been made with sqlPoolOptions. */
 export function createSql(pool: Pool): Sql {
@@ -70,24 +106,55 @@ export function createSql(pool: Pool): Sql {
     }
   };
 
-  /** Every statement's answer, in order; rejects with the first error once all have answered. */
-  const pipelined = async (conn: PoolConnection, statements: readonly Statement[]) => {
-    const settled = await Promise.allSettled(statements.map(([sql, values]) => conn.query(sql, toParams(values))));
-    const failed = settled.find((s): s is PromiseRejectedResult => s.status === 'rejected');
-    if (failed) throw failed.reason;
-    return settled.map((s) => (s as PromiseFulfilledResult<unknown>).value);
-  };
+  /**
+   * Statements as one multi-statement query (the pool has multipleStatements):
+   * one packet, so one socket write and one round trip. On this kind of machine
+   * a write to a loopback socket is the largest single cost of a query (the
+   * kernel delivers the packet to MariaDB inside the writer's system call), and
+   * the driver writes each pipelined query on its own.
+   */
+  const joined = (statements: readonly Statement[]): [string, unknown[]] => [
+    statements.map(([sql]) => sql).join(';\n'),
+    statements.flatMap(([, values]) => toParams(values)),
+  ];
+  /** One answer per statement (the driver answers a single statement with its result alone). */
+  const answers = (result: unknown, count: number): unknown[] =>
+    count === 1 ? [withDates(result)] : (result as unknown[]).map(withDates);
 
   return {
     async query<T>(sql: string, values: readonly unknown[] = []) {
-      return (await pool.query(sql, toParams(values))) as T[];
+      return withDates(await pool.query(sql, toParams(values))) as T[];
     },
     async execute(sql: string, values: readonly unknown[] = []) {
       const result = (await pool.query(sql, toParams(values))) as { affectedRows: number };
       return result.affectedRows;
     },
-    pipeline<T extends unknown[]>(statements: readonly Statement[]) {
-      return withConnection(async (conn) => (await pipelined(conn, statements)) as T);
+    async pipeline<T extends unknown[]>(statements: readonly Statement[]) {
+      const [sql, values] = joined(statements);
+      return answers(await pool.query(sql, values), statements.length) as T;
+    },
+    interactive<T>(fn: (tx: Pick<Sql, 'query' | 'execute'>) => Promise<T>, isolation?: 'READ COMMITTED') {
+      return withConnection(async (conn) => {
+        // SET TRANSACTION applies to the next transaction only; both in one packet.
+        await conn.query(
+          isolation ? `SET TRANSACTION ISOLATION LEVEL ${isolation};\nSTART TRANSACTION` : 'START TRANSACTION',
+        );
+        try {
+          const result = await fn({
+            async query<R>(sql: string, values: readonly unknown[] = []) {
+              return withDates(await conn.query(sql, toParams(values))) as R[];
+            },
+            async execute(sql: string, values: readonly unknown[] = []) {
+              return ((await conn.query(sql, toParams(values))) as { affectedRows: number }).affectedRows;
+            },
+          });
+          await conn.query('COMMIT');
+          return result;
+        } catch (err) {
+          await conn.query('ROLLBACK').catch(() => {});
+          throw err;
+        }
+      });
     },
     transaction(statements: readonly Statement[]) {
       // InnoDB picks a victim when concurrent transactions deadlock (1213) and
@@ -99,8 +166,8 @@ export function createSql(pool: Pool): Sql {
   function runTransaction(statements: readonly Statement[]) {
     return withConnection(async (conn) => {
       try {
-        await pipelined(conn, [['START TRANSACTION', []], ...statements]);
-        await conn.query('COMMIT');
+        const [sql, values] = joined([['START TRANSACTION', []], ...statements, ['COMMIT', []]]);
+        await conn.query(sql, values);
       } catch (err) {
         // A broken connection has nothing to roll back (the server did it); the
         // original error is the one the caller needs.

@@ -1,5 +1,5 @@
 import type { Db } from '../db';
-import { Prisma, type SmsMessage } from '../generated/client';
+import type { SmsMessage } from '../generated/client';
 import { retryOnLockConflict } from '../retry';
 import type { Statement } from '../sql';
 import type { Row } from './columns';
@@ -27,11 +27,6 @@ export function insertQueuedMessage(message: NewMessage, now = new Date()): Stat
   ];
 }
 
-// The sweep's locking scans lock the rows they return and no gaps: under
-// REPEATABLE READ they would also gap-lock the (status, due_time) index a claim
-// moves its row in, and a claim could wait on, or deadlock with, a sweep.
-const READ_COMMITTED = { isolationLevel: Prisma.TransactionIsolationLevel.ReadCommitted };
-
 // Every way out of `sending` is conditional on the row still being `sending`,
 // so a late worker cannot overwrite the outcome another recorded.
 const STILL_SENDING = "id = ? AND status = 'sending'";
@@ -51,7 +46,7 @@ export class SmsMessagesRepository {
    * the attempt: of two workers racing for a row exactly one matches it; a
    * failure (pool timeout, deadlock) leaves the row as it was, never `sending`
    * under a lease nobody holds. The row is read right after it on the same
-   * connection (pipelined: one round trip for both), so a claim sees its own
+   * connection (sent together: one round trip for both), so a claim sees its own
    * update and anyone else's.
    */
   async claim(id: string, leaseExpireTime: Date, now = new Date()): Promise<ClaimOutcome> {
@@ -162,27 +157,40 @@ export class SmsMessagesRepository {
    * many rows were overdue.
    */
   async relayOverdue(cutoff: Date, limit: number, relay: (ids: string[]) => Promise<void>): Promise<number> {
-    return this.db.prisma.$transaction(async (tx) => {
-      const queued = await tx.$queryRaw<Row<'sms_messages', 'id'>[]>`
-        SELECT id FROM sms_messages
-        WHERE status = 'queued' AND due_time < ${cutoff}
-        ORDER BY due_time LIMIT ${limit}
-        FOR UPDATE SKIP LOCKED`;
-      const abandoned = await tx.$queryRaw<Row<'sms_messages', 'id'>[]>`
-        SELECT id FROM sms_messages
-        WHERE status = 'sending' AND lease_expire_time < ${cutoff}
-        LIMIT ${limit}
-        FOR UPDATE SKIP LOCKED`;
+    // Plain SQL, not Prisma's interactive transaction: this runs every couple
+    // of seconds in every worker, and is the worker's only use of Prisma's
+    // query engine, whose WebAssembly compiler costs ~80 MB of RSS once loaded.
+    // The sweep's locking scans lock the rows they return and no gaps: under
+    // REPEATABLE READ they would also gap-lock the (status, due_time) index a claim
+    // moves its row in, and a claim could wait on, or deadlock with, a sweep.
+    return this.db.sql.interactive(async (tx) => {
+      const queued = await tx.query<Row<'sms_messages', 'id'>>(
+        `SELECT id FROM sms_messages
+         WHERE status = 'queued' AND due_time < ?
+         ORDER BY due_time LIMIT ?
+         FOR UPDATE SKIP LOCKED`,
+        [cutoff, limit],
+      );
+      const abandoned = await tx.query<Row<'sms_messages', 'id'>>(
+        `SELECT id FROM sms_messages
+         WHERE status = 'sending' AND lease_expire_time < ?
+         LIMIT ?
+         FOR UPDATE SKIP LOCKED`,
+        [cutoff, limit],
+      );
       const ids = [...queued, ...abandoned].map((r) => r.id);
       if (ids.length === 0) return 0;
       await relay(ids);
       if (queued.length) {
-        await tx.smsMessage.updateMany({
-          where: { id: { in: queued.map((r) => r.id) }, status: 'queued' },
-          data: { dueTime: new Date() },
-        });
+        const [sql, params] = update(
+          'sms_messages',
+          'due_time = ?',
+          `status = 'queued' AND id IN (${queued.map(() => '?').join(', ')})`,
+          [new Date(), ...queued.map((r) => r.id)],
+        );
+        await tx.execute(sql, params);
       }
       return ids.length;
-    }, READ_COMMITTED);
+    }, 'READ COMMITTED');
   }
 }

@@ -71,7 +71,7 @@ export class SmsSettingsRepository {
    * Counts an attempt against the phone's live code, unless it has had
    * `maxAttempts` already, and returns the codes that may still be tried. The
    * count is atomic, so concurrent guesses cannot exceed `maxAttempts`. One
-   * round trip: the UPDATE and the SELECT are pipelined on one connection,
+   * round trip: the UPDATE and the SELECT are sent together on one connection,
    * and the SELECT sees the UPDATE.
    */
   async countAttempt(
@@ -151,10 +151,10 @@ export class SmsSettingsRepository {
 
   /**
    * A new pending code for the phone and the SMS carrying it, in one
-   * transaction (the outbox): an upsert and an insert, pipelined after START
-   * TRANSACTION, then COMMIT — two round trips, where Prisma's upsert and
-   * create in a transaction make eight (BEGIN, read, update, read back,
-   * insert, read back, COMMIT).
+   * transaction (the outbox): START TRANSACTION, an upsert, an insert and
+   * COMMIT in one multi-statement query — one round trip, where Prisma's
+   * upsert and create in a transaction make eight (BEGIN, read, update, read
+   * back, insert, read back, COMMIT).
    */
   async storeCode(
     userId: string,
