@@ -89,11 +89,7 @@ t.test('wrong codes per phone are capped across new codes: TOO_MANY_ATTEMPTS wit
   t.match(refused, { status: 429, code: 'TOO_MANY_ATTEMPTS' });
   t.ok(refused.retryAfter! > 86_000 && refused.retryAfter! <= 86_400, `about a day: ${refused.retryAfter} s`);
   t.equal((await verifiedOf(userId))?.verified, false, 'the right code is not even compared');
-  t.same(
-    await errorOf(s.verification.verify(newPhone(), '000000')),
-    INVALID_CODE,
-    'another phone has its own budget',
-  );
+  t.same(await errorOf(s.verification.verify(newPhone(), '000000')), INVALID_CODE, 'another phone has its own budget');
 });
 
 t.test('right codes do not use up the wrong-code budget', async (t) => {
