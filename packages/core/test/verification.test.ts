@@ -216,3 +216,33 @@ t.test('resend: a send failing after the answer is reported, not lost', async (t
   await verification.settled();
   t.same(reported, [`store failed for ${userId}`]);
 });
+
+t.test('one code typed twice at the same moment verifies once', async (t) => {
+  const phone = newPhone();
+  const { userId, code } = await pending(phone);
+  // Both attempts are counted before either compares, as when two requests race.
+  const real = s.repositories.smsSettings;
+  let arrived = 0;
+  let release!: () => void;
+  const bothCounted = new Promise<void>((resolve) => (release = resolve));
+  const racing = new VerificationService({
+    smsSettings: {
+      findPendingUser: (p) => real.findPendingUser(p),
+      countAttempt: async (p, max) => {
+        const counted = await real.countAttempt(p, max);
+        if (++arrived === 2) release();
+        await bothCounted;
+        return counted;
+      },
+      verifyWithCode: (...args) => real.verifyWithCode(...args),
+    },
+    config: s.config,
+    codes: s.codes,
+    failures: { reserve: async () => 0, refund: async () => {} },
+  });
+  const outcomes = await Promise.allSettled([racing.verify(phone, code), racing.verify(phone, code)]);
+  t.same(outcomes.map((o) => o.status).sort(), ['fulfilled', 'rejected']);
+  const refused = outcomes.find((o) => o.status === 'rejected');
+  t.match(refused && refused.reason, { status: 400, code: 'INVALID_CODE' });
+  t.equal((await verifiedOf(userId))?.verified, true);
+});
