@@ -44,6 +44,11 @@ t.test('signup: the login is stored lower-cased and taken once; common passwords
     status: 400,
     code: 'WEAK_PASSWORD',
   });
+  t.same(
+    await errorOf(s.accounts.signup({ login: login(), name: 'D', password: 'PASSWORD123' })),
+    { status: 400, code: 'WEAK_PASSWORD' },
+    'whatever its case',
+  );
   const row = await s.db.prisma.account.findUniqueOrThrow({ where: { id: view.id } });
   t.not(row.passwordHash, PASSWORD, 'the password is stored hashed');
 });
