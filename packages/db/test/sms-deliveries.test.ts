@@ -98,9 +98,12 @@ t.test('delivered is final; its error is cleared; newer reports change nothing a
     statusDatetime: at(2),
     providerMessageId: 'mine',
   });
-  t.same(await smsDeliveries.applyReport({ messageId: id(2), deliveryStatus: 'delivery_failed', statusDatetime: at(9) }), {
-    result: 'stale',
-  });
+  t.same(
+    await smsDeliveries.applyReport({ messageId: id(2), deliveryStatus: 'delivery_failed', statusDatetime: at(9) }),
+    {
+      result: 'stale',
+    },
+  );
   t.same(await smsDeliveries.applyReport({ messageId: id(2), deliveryStatus: null, statusDatetime: at(9) }), {
     result: 'stale',
   });
