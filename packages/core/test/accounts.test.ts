@@ -94,11 +94,10 @@ t.test('signin: a database failure is no wrong password', async (t) => {
   const broken = new AccountsService(
     {
       accounts: {
-        ...s.repositories.accounts,
         findByLogin: async () => {
           throw new Error('database down');
         },
-      } as typeof s.repositories.accounts,
+      } as unknown as typeof s.repositories.accounts,
       sessions: s.repositories.sessions,
     },
     3600,
