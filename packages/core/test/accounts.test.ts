@@ -129,6 +129,18 @@ t.test('signin without a failure budget: unlimited', async (t) => {
   const unlimited = new AccountsService(s.repositories, 60);
   for (let i = 0; i < 4; i++) await rejection(unlimited.signin(name, 'wrong'));
   t.match(await unlimited.signin(name, PASSWORD), { user_name: 'I' });
+  const down = new AccountsService(
+    {
+      accounts: {
+        findByLogin: async () => {
+          throw new Error('database down');
+        },
+      } as unknown as typeof s.repositories.accounts,
+      sessions: s.repositories.sessions,
+    },
+    60,
+  );
+  t.match(await rejection(down.signin(name, PASSWORD)), { message: 'database down' }, "the database's error");
 });
 
 t.test('signin with Redis down: the budget fails open', async (t) => {
