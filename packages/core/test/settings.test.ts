@@ -25,6 +25,7 @@ t.test('get: the owner and admins see the settings; others get 403, unknown acco
   t.same(await s.settings.get(userId, ADMIN), empty, 'an admin');
   t.same(await errorOf(s.settings.get(userId, owner(await newAccount(s)))), NOT_OWNER, 'another account');
   t.same(await errorOf(s.settings.get('0'.repeat(32), ADMIN)), NOT_FOUND, 'no such account');
+  t.match(await rejection(s.settings.get('0'.repeat(32), ADMIN)), { message: 'no such account' });
   t.same(await errorOf(s.settings.get('0'.repeat(32), owner('1'.repeat(32)))), NOT_OWNER, '403 before 404');
 
   const phone = newPhone();
@@ -42,6 +43,9 @@ t.test('get with the settings read along with the session: the same answers, no 
   t.same(await s.settings.get(userId, ADMIN, read), { phone, verified: true, id: userId }, 'an admin');
   t.same(await errorOf(s.settings.get(userId, owner(await newAccount(s)), read)), NOT_OWNER);
   t.same(await errorOf(s.settings.get(userId, ADMIN, { userId, account: undefined })), NOT_FOUND);
+  t.match(await rejection(s.settings.get(userId, ADMIN, { userId, account: undefined })), {
+    message: 'no such account',
+  });
   t.same(await s.settings.get(userId, owner(userId), { userId, account: { settings: null } }), {
     phone: null,
     verified: false,
@@ -99,6 +103,9 @@ t.test('put: only admins may set verified: true; they send no SMS', async (t) =>
   t.same(await errorOf(s.settings.put(userId, { phone, verified: true }, owner(userId))), {
     status: 403,
     code: 'FORBIDDEN',
+  });
+  t.match(await rejection(s.settings.put(userId, { phone, verified: true }, owner(userId))), {
+    message: 'only admins may set verified: true',
   });
   const sent = s.enqueued.length;
   t.same(await s.settings.put(userId, { phone, verified: true }, ADMIN), {
