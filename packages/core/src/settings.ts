@@ -105,7 +105,8 @@ export class SmsSettingsService {
 
   /** After a PUT the account always has settings: the ones it had for this phone, or the ones just written. */
   private updateView(userId: string, settings: SettingsState, code?: string): SettingsUpdateView {
-    const pending = settings.codeHash && settings.codeExpireTime && !settings.verified ? settings.codeExpireTime : null;
+    // A code is stored with its expiry and both are cleared once verified.
+    const pending = settings.verified ? null : settings.codeExpireTime;
     return {
       phone: settings.phone,
       ver_code: code && this.config.EXPOSE_VERIFICATION_CODE ? code : null,

@@ -2,6 +2,7 @@
 // an account's phone, what setting one sends, and what the answers show.
 import t from 'tap';
 import { AppError } from '../src/errors';
+import { SmsSettingsService } from '../src/settings';
 import { createServices, newAccount, newPhone, rejection } from './fixture';
 
 const s = await createServices(t, { CODE_TTL_SECONDS: '300' });
@@ -187,4 +188,23 @@ t.test('put: one phone asked for again within its cooldown is refused', async (t
   const second = await newAccount(s);
   await s.settings.put(first, { phone }, owner(first));
   t.same(await errorOf(s.settings.put(second, { phone }, owner(second))), { status: 429, code: 'TOO_MANY_REQUESTS' });
+});
+
+t.test('put: a phone verified by another account between the read and the write is PHONE_IN_USE', async (t) => {
+  const holder = await newAccount(s);
+  const userId = await newAccount(s);
+  const phone = newPhone();
+  const real = s.repositories.smsSettings;
+  // The read happened before the holder verified the phone.
+  const settings = new SmsSettingsService({
+    smsSettings: {
+      loadForAccount: async (id, holderOf) => ({ ...(await real.loadForAccount(id, holderOf))!, holderUserId: null }),
+      setVerified: (...args) => real.setVerified(...args),
+    },
+    config: s.config,
+    codes: s.codes,
+  });
+  await real.setVerified(holder, phone);
+  t.same(await errorOf(settings.put(userId, { phone, verified: true }, ADMIN)), { status: 409, code: 'PHONE_IN_USE' });
+  t.same(await s.settings.get(userId, ADMIN), { phone: null, verified: false, id: userId });
 });

@@ -164,6 +164,7 @@ t.test('resend: unknown and verified phones answer the same and get nothing', as
   t.equal(await s.verification.resend(verified), undefined, 'verified');
   await s.verification.settled();
   t.equal(s.enqueued.length, before, 'no SMS');
+  t.same(s.backgroundErrors, [], 'and nothing tried for them in the background');
 });
 
 t.test('resend: one cooldown per phone however it is written', async (t) => {

@@ -132,11 +132,12 @@ t.test('sms-settings: a code tried more often than a lowered limit allows is no 
 t.test('sms-messages: an error is clipped only when longer than its column', async (t) => {
   const userId = await account();
   const lease = minutesAgo(-1);
-  for (const [length, stored] of [
+  const cases: [length: number, stored: number][] = [
     [20, 20],
     [1000, 1000],
     [1001, 1000],
-  ]) {
+  ];
+  for (const [length, stored] of cases) {
     const id = nextId('m');
     await db.prisma.smsMessage.create({ data: { id, userId, recipient: '+380508308443', body: 'b' } });
     await smsMessages.claim(id, lease);
