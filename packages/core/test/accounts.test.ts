@@ -232,7 +232,7 @@ t.test('ensureAdmin: creates the bootstrap admin once, with any password, and ne
       accounts: {
         loginExists: async () => false,
         create: async () => {
-          throw new Error('database down');
+          throw Object.assign(new Error('database down'), { code: 'ECONNREFUSED' });
         },
       } as unknown as typeof s.repositories.accounts,
       sessions: s.repositories.sessions,

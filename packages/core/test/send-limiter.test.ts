@@ -125,6 +125,7 @@ t.test('Redis down: per-phone limits come from the messages in the database', as
   t.ok(!capped.allowed && capped.retryAfterSeconds > 1700 && capped.retryAfterSeconds <= 1800, 'hourly cap');
   t.same(down.alerts, []);
   t.same(await limiterWithout(down).hit(newPhone(), 'PL'), { allowed: true }, 'no hooks: still answers');
+  t.same(await limiterWithout(down).hitRequester({ ip: '192.0.2.10' }), { allowed: true }, 'requesters alike');
 });
 
 const limiterWithout = (services: typeof s) =>
@@ -198,4 +199,15 @@ t.test('spendBudgets: all counted or none; says which refused', async (t) => {
   t.equal(cooling.refusedBy, 'cooldown');
   t.ok(cooling.waitMs > 25_000 && cooling.waitMs <= 30_000);
   t.equal(await redis.get(b.key), '2', 'counted once, not during the cooldown');
+});
+
+t.test('without hooks a tripped country or global budget is still refused, not an error', async (t) => {
+  const quiet = (overrides: Partial<typeof s.config>) =>
+    new SendLimiter(s.redis, s.repositories.smsMessages, { ...s.config, ...overrides });
+  const country = quiet({ SMS_MAX_PER_COUNTRY_PER_HOUR: 1, QUEUE_PREFIX: `${s.config.QUEUE_PREFIX}:q1` });
+  await country.hit(newPhone(), 'EE');
+  t.equal((await country.hit(newPhone(), 'EE')).allowed, false);
+  const global = quiet({ SMS_GLOBAL_MAX_PER_MINUTE: 1, QUEUE_PREFIX: `${s.config.QUEUE_PREFIX}:q2` });
+  await global.hit(newPhone(), 'EE');
+  t.equal((await global.hit(newPhone(), 'LT')).allowed, false);
 });
