@@ -3,7 +3,7 @@
 // key: told from errors the driver and Prisma really raise, and from the ways
 // they wrap each other.
 import t from 'tap';
-import { createDb, isDatabaseUnavailable, isLockConflict, isUniqueViolation } from '@sms/db';
+import { createDb, isDatabaseUnavailable, isLockConflict, isUniqueViolation, Prisma } from '@sms/db';
 import { createTestDatabase, freePort } from '@sms/testing';
 
 const caught = async (work: () => Promise<unknown>): Promise<unknown> => {
@@ -128,4 +128,15 @@ t.test('lock conflicts: deadlocks and lock wait timeouts, however reported', asy
   ]) {
     t.equal(isLockConflict(other), false, JSON.stringify(other) ?? String(other));
   }
+});
+
+t.test('a unique violation names its index in the metadata or only in the message', async (t) => {
+  const violation = (message: string, meta?: Record<string, unknown>) =>
+    new Prisma.PrismaClientKnownRequestError(message, { code: 'P2002', clientVersion: 'test', meta });
+  const inMessage = violation('Unique constraint failed on the constraint: `accounts_login_key`', {});
+  t.equal(isUniqueViolation(inMessage, 'accounts_login_key'), true, 'message only');
+  const inMeta = violation('Unique constraint failed', { target: 'accounts_login_key' });
+  t.equal(isUniqueViolation(inMeta, 'accounts_login_key'), true, 'metadata only');
+  t.equal(isUniqueViolation(violation('Unique constraint failed'), 'accounts_login_key'), false, 'neither');
+  t.equal(isUniqueViolation(violation('Unique constraint failed')), true, 'any index');
 });
