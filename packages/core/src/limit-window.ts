@@ -15,6 +15,7 @@ export function waitFromHistory(recent: readonly Date[], now: number, limits: Li
   const newest = recent[0]?.getTime();
   const cooldownWait = newest === undefined ? 0 : newest + limits.cooldownMs - now;
   const oldest = recent.at(-1)?.getTime();
+  // Stryker disable next-line ConditionalExpression: `oldest` is only undefined for no SMS, and maxPerHour is at least 1
   const capWait = recent.length >= limits.maxPerHour && oldest !== undefined ? oldest + HOUR_MS - now : 0;
   return Math.max(cooldownWait, capWait, 0);
 }

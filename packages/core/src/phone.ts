@@ -42,7 +42,9 @@ export function textablePhone(
 ): { phone: string; country: string } {
   const phone = normalizePhone(input, allowed.countries);
   const parsed = parsePhoneNumberFromString(phone);
+  // Stryker disable next-line OptionalChaining: normalizePhone above has parsed this very string
   const type = parsed?.getType();
+  // Stryker disable next-line OptionalChaining: as above
   if (!parsed?.country || !type || !allowed.types.includes(type)) throw errors.phoneTypeNotAllowed();
   return { phone, country: parsed.country };
 }

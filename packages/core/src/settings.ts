@@ -103,14 +103,15 @@ export class SmsSettingsService {
     return this.updateView(userId, updated, code);
   }
 
-  private updateView(userId: string, settings: SettingsState | null, code?: string): SettingsUpdateView {
-    const pending =
-      settings?.codeHash && settings.codeExpireTime && !settings.verified ? settings.codeExpireTime : null;
+  /** After a PUT the account always has settings: the ones it had for this phone, or the ones just written. */
+  private updateView(userId: string, settings: SettingsState, code?: string): SettingsUpdateView {
+    // A code is stored with its expiry and both are cleared once verified.
+    const pending = settings.verified ? null : settings.codeExpireTime;
     return {
-      phone: settings?.phone ?? null,
+      phone: settings.phone,
       ver_code: code && this.config.EXPOSE_VERIFICATION_CODE ? code : null,
       ver_expire_time: pending ? pending.toISOString() : null,
-      verified: settings?.verified ?? false,
+      verified: settings.verified,
       id: userId,
     };
   }

@@ -71,3 +71,21 @@ t.test('an enqueue that fails (Redis down) still answers: the message stays queu
   );
   t.same(reported, [`${rows[0]?.id}: redis down`]);
 });
+
+t.test('without an error hook a failed enqueue still answers', async (t) => {
+  const db = createDb({ DATABASE_URL: await createTestDatabase(t), DATABASE_POOL_SIZE: 2 });
+  t.teardown(() => db.close());
+  const { accounts, smsSettings } = createRepositories(db);
+  await accounts.create({ id: USER, login: USER, name: 'n', email: null, passwordHash: 'x', admin: false });
+  const sender = new CodeSender({
+    smsSettings,
+    config: { ...config, SMS_TEMPLATE: '{service}: {code}', SERVICE_NAME: 'Shop {code}' },
+    limiter: allowAll,
+    enqueue: async () => {
+      throw new Error('redis down');
+    },
+  });
+  const { code } = await sender.send(USER, '+380508308443');
+  const [message] = await db.prisma.smsMessage.findMany({ select: { body: true } });
+  t.equal(message?.body, `Shop {code}: ${code}`, 'the service name is sent as written');
+});

@@ -1,3 +1,4 @@
+import { scryptSync } from 'node:crypto';
 import t from 'tap';
 import { burnPasswordCheck, hashPassword, verifyPassword } from '../src/passwords';
 
@@ -44,4 +45,22 @@ t.test('burnPasswordCheck: an unknown login costs about what a wrong password do
   // Loose: only a check that skips the hashing (a fraction of a millisecond) fails it.
   t.ok(median(burn) > median(wrong) * 0.3, 'the same scrypt work either way');
   t.equal(await burnPasswordCheck(PASSWORD), undefined, 'and it never says anything');
+});
+
+t.test('a hash stored with other scrypt parameters still verifies with its own', async (t) => {
+  const salt = Buffer.from('0123456789abcdef');
+  const key = scryptSync(PASSWORD, salt, 32, { N: 1024, r: 4, p: 2 });
+  const stored = ['scrypt', 1024, 4, 2, salt.toString('base64'), key.toString('base64')].join('$');
+  t.equal(await verifyPassword(PASSWORD, stored), true);
+  t.equal(await verifyPassword('another', stored), false);
+});
+
+t.test('a stored value with another scheme, no salt or a cut hash verifies nothing, without throwing', async (t) => {
+  const stored = await hashPassword(PASSWORD);
+  const [, N, r, p, salt, hash] = stored.split('$');
+  t.equal(await verifyPassword(PASSWORD, ['other', N, r, p, salt, hash].join('$')), false, 'another scheme');
+  const unsalted = scryptSync(PASSWORD, Buffer.alloc(0), 32, { N: 16384, r: 8, p: 1 }).toString('base64');
+  t.equal(await verifyPassword(PASSWORD, ['scrypt', N, r, p, '', unsalted].join('$')), false, 'no salt');
+  t.equal(await verifyPassword(PASSWORD, ['scrypt', N, r, p, salt, hash!.slice(0, 20)].join('$')), false, 'cut hash');
+  t.equal(await verifyPassword(PASSWORD, ['scrypt', N, r, p, salt, ''].join('$')), false, 'no hash');
 });

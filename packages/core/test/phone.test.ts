@@ -1,5 +1,5 @@
 import t from 'tap';
-import { normalizePhone, textablePhone } from '../src/phone';
+import { normalizePhone, phoneCountry, textablePhone } from '../src/phone';
 
 const wrongPhone = { status: 400, code: 'WRONG_PHONE', details: { field: 'phone' } };
 const countryNotAllowed = { status: 400, code: 'COUNTRY_NOT_ALLOWED', details: { field: 'phone' } };
@@ -54,4 +54,17 @@ t.test('textablePhone: only the allowed number types, never a non-geographic num
   }
   t.same(textablePhone('+380441234567', { countries: [], types: ['FIXED_LINE'] }).country, 'UA', 'types are the list');
   t.throws(() => textablePhone('+48512345678', { ...allowed, countries: ['UA'] }), { code: 'COUNTRY_NOT_ALLOWED' });
+});
+
+t.test('text around the number is refused, not read past', async (t) => {
+  for (const input of ['tel:+48512345678', 'call +48512345678', 'x+48512345678']) {
+    t.throws(() => normalizePhone(input), wrongPhone, input);
+  }
+});
+
+t.test('phoneCountry: the country of a phone for metrics, ZZ when it has none', async (t) => {
+  t.equal(phoneCountry('+48512345678'), 'PL');
+  t.equal(phoneCountry('+380508308443'), 'UA');
+  t.equal(phoneCountry('+881612345678'), 'ZZ', 'non-geographic');
+  t.equal(phoneCountry('not a phone'), 'ZZ');
 });

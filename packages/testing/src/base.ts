@@ -10,4 +10,11 @@ export interface Teardown {
 /** The server tests run against: DATABASE_URL / REDIS_URL of the environment, or the local defaults. */
 export const baseConfig = (): Config => loadConfig();
 
-export const uniqueName = (prefix: string) => `${prefix}_${process.pid}_${randomBytes(4).toString('hex')}`;
+/**
+ * `prefix_pid_random`; with SMS_TEST_RUN set (the mutation run sets it),
+ * `prefix_run_pid_random`, so whatever a killed test process left behind can
+ * be found and removed when the run ends.
+ */
+export const uniqueName = (prefix: string) =>
+  // eslint-disable-next-line no-restricted-properties -- the test run's tag, not service configuration
+  [prefix, process.env.SMS_TEST_RUN, process.pid, randomBytes(4).toString('hex')].filter(Boolean).join('_');

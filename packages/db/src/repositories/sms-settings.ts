@@ -111,6 +111,7 @@ export class SmsSettingsRepository {
       phone,
       now,
     ]);
+    // Stryker disable next-line OptionalChaining: COUNT(*) without GROUP BY always returns its one row
     return Number(row?.n ?? 0) > 0;
   }
 

@@ -1,0 +1,249 @@
+// VerificationService against a real database and Redis: what a phone's owner
+// sees when verifying with a code or asking for a new one, and what an
+// attacker guessing codes or phones learns (nothing more than "wrong").
+import t from 'tap';
+import { AppError } from '../src/errors';
+import { VerificationService } from '../src/verification';
+import { createServices, newAccount, newPhone, rejection, type Services } from './fixture';
+
+const s = await createServices(t, { CODE_MAX_ATTEMPTS: '3', CODE_MAX_FAILED_PER_PHONE_PER_DAY: '6' });
+
+/** An account with a pending code sent to `phone`; returns the account and the code. */
+async function pending(phone = newPhone(), services: Services = s): Promise<{ userId: string; code: string }> {
+  const userId = await newAccount(services);
+  const { code } = await services.codes.send(userId, phone);
+  return { userId, code };
+}
+
+const wrong = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
+
+async function errorOf(promise: Promise<unknown>): Promise<{ status: number; code: string; retryAfter?: number }> {
+  const err = await rejection(promise);
+  if (!(err instanceof AppError)) throw err;
+  return err.retryAfter === undefined
+    ? { status: err.status, code: err.code }
+    : { status: err.status, code: err.code, retryAfter: err.retryAfter };
+}
+
+const INVALID_CODE = { status: 400, code: 'INVALID_CODE' };
+
+async function verifiedOf(userId: string) {
+  return (await s.repositories.smsSettings.loadForAccount(userId))?.settings;
+}
+
+t.test('the code sent verifies the phone, once; the settings then say verified', async (t) => {
+  const phone = newPhone();
+  const { userId, code } = await pending(phone);
+  await s.verification.verify(phone, code);
+  t.match(await verifiedOf(userId), { phone, verified: true, codeHash: null, codeExpireTime: null });
+  t.same(await errorOf(s.verification.verify(phone, code)), INVALID_CODE, 'a used code is spent');
+});
+
+t.test('the phone may be typed the way people write it', async (t) => {
+  const phone = '+48512999001';
+  const { userId, code } = await pending(phone);
+  await s.verification.verify('+48 512-999-001', code);
+  t.equal((await verifiedOf(userId))?.verified, true);
+});
+
+t.test('a wrong code, an unknown phone and an expired code all answer INVALID_CODE', async (t) => {
+  const phone = newPhone();
+  const { userId, code } = await pending(phone);
+  t.same(await errorOf(s.verification.verify(phone, wrong(code))), INVALID_CODE, 'wrong code');
+  t.same(await errorOf(s.verification.verify(newPhone(), code)), INVALID_CODE, 'unknown phone');
+  t.equal((await verifiedOf(userId))?.verified, false, 'a wrong code verifies nothing');
+
+  await s.db.prisma.smsSettings.update({ where: { userId }, data: { codeExpireTime: new Date(Date.now() - 1000) } });
+  t.same(await errorOf(s.verification.verify(phone, code)), INVALID_CODE, 'expired');
+  t.equal((await verifiedOf(userId))?.verified, false);
+});
+
+t.test('after CODE_MAX_ATTEMPTS tries even the right code is refused, like a wrong one', async (t) => {
+  const phone = newPhone();
+  const { userId, code } = await pending(phone);
+  for (let i = 0; i < 3; i++) {
+    t.same(await errorOf(s.verification.verify(phone, wrong(code))), INVALID_CODE, `wrong try ${i + 1}`);
+  }
+  t.same(await errorOf(s.verification.verify(phone, code)), INVALID_CODE, 'the fourth try, right code');
+  t.equal((await verifiedOf(userId))?.verified, false);
+});
+
+t.test('the last allowed attempt may still be the right code', async (t) => {
+  const phone = newPhone();
+  const { userId, code } = await pending(phone);
+  for (let i = 0; i < 2; i++) await rejection(s.verification.verify(phone, wrong(code)));
+  await s.verification.verify(phone, code);
+  t.equal((await verifiedOf(userId))?.verified, true);
+});
+
+t.test('wrong codes per phone are capped across new codes: TOO_MANY_ATTEMPTS with Retry-After', async (t) => {
+  const phone = newPhone();
+  const userId = await newAccount(s);
+  // Six wrong codes allowed per day, over two codes of three attempts each.
+  for (let round = 0; round < 2; round++) {
+    const { code } = await s.codes.send(userId, phone);
+    for (let i = 0; i < 3; i++) await rejection(s.verification.verify(phone, wrong(code)));
+  }
+  const { code } = await s.codes.send(userId, phone);
+  const refused = await errorOf(s.verification.verify(phone, code));
+  t.match(refused, { status: 429, code: 'TOO_MANY_ATTEMPTS' });
+  t.ok(refused.retryAfter! > 86_000 && refused.retryAfter! <= 86_400, `about a day: ${refused.retryAfter} s`);
+  t.equal((await verifiedOf(userId))?.verified, false, 'the right code is not even compared');
+  t.same(await errorOf(s.verification.verify(newPhone(), '000000')), INVALID_CODE, 'another phone has its own budget');
+});
+
+t.test('right codes do not use up the wrong-code budget', async (t) => {
+  const phone = newPhone();
+  const userId = await newAccount(s);
+  // More right codes than the daily budget of wrong ones (6), the phone unverified again between them.
+  for (let i = 0; i < 7; i++) {
+    const { code } = await s.codes.send(userId, phone);
+    await s.verification.verify(phone, code);
+    t.equal((await verifiedOf(userId))?.verified, true, `right code ${i + 1}`);
+    await s.db.prisma.smsSettings.update({ where: { userId }, data: { verified: false, verifiedPhone: null } });
+  }
+});
+
+t.test('a phone verified by another account meanwhile: PHONE_IN_USE, and the budget is given back', async (t) => {
+  const phone = newPhone();
+  const userId = await newAccount(s);
+  const holder = await newAccount(s);
+  const { code: first } = await s.codes.send(userId, phone);
+  await s.repositories.smsSettings.setVerified(holder, phone);
+  t.same(await errorOf(s.verification.verify(phone, first)), { status: 409, code: 'PHONE_IN_USE' });
+  t.equal((await verifiedOf(userId))?.verified, false);
+  // More of them than the daily budget of wrong codes (6): none is counted as one.
+  for (let i = 0; i < 6; i++) {
+    const { code } = await s.codes.send(userId, phone);
+    t.same(await errorOf(s.verification.verify(phone, code)), { status: 409, code: 'PHONE_IN_USE' }, `again ${i}`);
+  }
+});
+
+t.test("with a session, only that account's code verifies", async (t) => {
+  const phone = newPhone();
+  const mine = await pending(phone);
+  const other = await newAccount(s);
+  t.same(await errorOf(s.verification.verify(phone, mine.code, other)), INVALID_CODE, "another account's code");
+  await s.verification.verify(phone, mine.code, mine.userId);
+  t.equal((await verifiedOf(mine.userId))?.verified, true);
+});
+
+t.test('two accounts waiting on one phone: without a session no code verifies, with one it does', async (t) => {
+  const phone = newPhone();
+  const first = await pending(phone);
+  const second = await pending(phone);
+  t.same(await errorOf(s.verification.verify(phone, first.code)), INVALID_CODE, "the first's code");
+  t.same(await errorOf(s.verification.verify(phone, second.code)), INVALID_CODE, "the second's code");
+  await s.verification.verify(phone, second.code, second.userId);
+  t.equal((await verifiedOf(second.userId))?.verified, true);
+  t.equal((await verifiedOf(first.userId))?.verified, false);
+});
+
+t.test('resend: a pending phone gets a new code, sent after the answer; the old code is void', async (t) => {
+  const phone = newPhone();
+  const { userId, code: old } = await pending(phone);
+  const before = s.enqueued.length;
+  await s.verification.resend(phone);
+  await s.verification.settled();
+  t.equal(s.enqueued.length, before + 1, 'one SMS queued');
+  const message = await s.db.prisma.smsMessage.findUniqueOrThrow({ where: { id: s.enqueued.at(-1)! } });
+  t.match(message, { userId, recipient: phone, status: 'queued' });
+  const code = /\d{6}/.exec(message.body)![0];
+  t.not(code, old);
+  t.same(await errorOf(s.verification.verify(phone, old)), INVALID_CODE, 'the old code');
+  await s.verification.verify(phone, code);
+  t.equal((await verifiedOf(userId))?.verified, true);
+});
+
+t.test('resend: unknown and verified phones answer the same and get nothing', async (t) => {
+  const verified = newPhone();
+  const { code } = await pending(verified);
+  await s.verification.verify(verified, code);
+  const before = s.enqueued.length;
+  t.equal(await s.verification.resend(newPhone()), undefined, 'unknown');
+  t.equal(await s.verification.resend(verified), undefined, 'verified');
+  await s.verification.settled();
+  t.equal(s.enqueued.length, before, 'no SMS');
+  t.same(s.backgroundErrors, [], 'and nothing tried for them in the background');
+});
+
+t.test('resend: one cooldown per phone however it is written', async (t) => {
+  const phone = '+48512999002';
+  await pending(phone);
+  await s.verification.resend('+48 512 999 002');
+  const refused = await errorOf(s.verification.resend('+48512999002'));
+  t.match(refused, { status: 429, code: 'TOO_MANY_REQUESTS' });
+  t.ok(refused.retryAfter! > 0 && refused.retryAfter! <= 60, `within the cooldown: ${refused.retryAfter} s`);
+  t.match(await errorOf(s.verification.resend(phone)), { status: 429 }, 'unknown phones are limited alike');
+  await s.verification.settled();
+});
+
+t.test('resend: the address is limited too (SMS_MAX_PER_IP_PER_HOUR), before any phone', async (t) => {
+  const ip = '203.0.113.7';
+  for (let i = 0; i < 10; i++) await s.verification.resend(newPhone(), { ip });
+  t.match(await errorOf(s.verification.resend(newPhone(), { ip })), { status: 429, code: 'TOO_MANY_REQUESTS' });
+  await s.verification.resend(newPhone(), { ip: '203.0.113.8' });
+  await s.verification.settled();
+});
+
+t.test('resend: countries and number types outside the allowed ones are refused', async (t) => {
+  const local = await createServices(t, { SMS_ALLOWED_COUNTRIES: 'UA' });
+  t.same(await errorOf(local.verification.resend('+48512999003')), { status: 400, code: 'COUNTRY_NOT_ALLOWED' });
+  t.same(await errorOf(local.verification.verify('+48512999003', '123456')), {
+    status: 400,
+    code: 'COUNTRY_NOT_ALLOWED',
+  });
+  t.same(await errorOf(s.verification.resend('+48221234567')), { status: 400, code: 'PHONE_TYPE_NOT_ALLOWED' });
+});
+
+t.test('resend: a send failing after the answer is reported, not lost', async (t) => {
+  const phone = newPhone();
+  const { userId } = await pending(phone);
+  const reported: string[] = [];
+  const verification = new VerificationService({
+    smsSettings: s.repositories.smsSettings,
+    config: s.config,
+    codes: {
+      checkLimit: async () => {},
+      checkRequester: async () => {},
+      send: async (id) => {
+        throw new Error(`store failed for ${id}`);
+      },
+    },
+    failures: { reserve: async () => 0, refund: async () => {} },
+    onBackgroundError: (err) => void reported.push(err.message),
+  });
+  await verification.resend(phone);
+  await verification.settled();
+  t.same(reported, [`store failed for ${userId}`]);
+});
+
+t.test('one code typed twice at the same moment verifies once', async (t) => {
+  const phone = newPhone();
+  const { userId, code } = await pending(phone);
+  // Both attempts are counted before either compares, as when two requests race.
+  const real = s.repositories.smsSettings;
+  let arrived = 0;
+  let release!: () => void;
+  const bothCounted = new Promise<void>((resolve) => (release = resolve));
+  const racing = new VerificationService({
+    smsSettings: {
+      findPendingUser: (p) => real.findPendingUser(p),
+      countAttempt: async (p, max) => {
+        const counted = await real.countAttempt(p, max);
+        if (++arrived === 2) release();
+        await bothCounted;
+        return counted;
+      },
+      verifyWithCode: (...args) => real.verifyWithCode(...args),
+    },
+    config: s.config,
+    codes: s.codes,
+    failures: { reserve: async () => 0, refund: async () => {} },
+  });
+  const outcomes = await Promise.allSettled([racing.verify(phone, code), racing.verify(phone, code)]);
+  t.same(outcomes.map((o) => o.status).sort(), ['fulfilled', 'rejected']);
+  const refused = outcomes.find((o) => o.status === 'rejected');
+  t.match(refused && refused.reason, { status: 400, code: 'INVALID_CODE' });
+  t.equal((await verifiedOf(userId))?.verified, true);
+});
