@@ -16,7 +16,8 @@ const stryker = spawnSync('node_modules/.bin/stryker', ['run', ...process.argv.s
   env: { ...process.env, SMS_TEST_RUN: run },
 });
 
-const { DATABASE_URL, REDIS_URL } = baseConfig();
+const config = baseConfig();
+const { DATABASE_URL } = config;
 const { database: _database, ...server } = parseDatabaseUrl(DATABASE_URL);
 const conn = await mariadb.createConnection(server);
 let dropped = 0;
@@ -34,6 +35,6 @@ try {
   await conn.end();
 }
 // Queue prefixes are `t_<run>_<pid>_<random>`: one pattern takes them all.
-await deleteRedisPrefix(REDIS_URL, `t_${run}_*`);
+await deleteRedisPrefix(config, `t_${run}_*`);
 console.log(`test:mutation: removed ${dropped} leftover test database(s) and the Redis keys of run ${run}`);
 process.exit(stryker.status ?? 1);

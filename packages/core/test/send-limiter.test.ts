@@ -92,11 +92,17 @@ t.test('Redis holds none of the phones, logins or addresses, only keyed hashes u
   const phone = newPhone();
   await s.limiter.hit(phone, 'PL');
   await s.limiter.hitRequester({ ip: '192.0.2.77' });
-  const keys = await s.redis.keys(`${s.config.QUEUE_PREFIX}:*`);
+  const keys = await s.redis.keys(`${s.config.QUEUE_PREFIX}:limits:*`); // this limiter's, not the other tests'
   t.ok(keys.length > 0);
   for (const key of keys) {
     t.notOk(key.includes(phone.slice(1)) || key.includes('192.0.2.77'), key);
-    t.match(key, new RegExp(`^${s.config.QUEUE_PREFIX}:(g:|c:)?\\{limits\\}:[a-z-]+:[0-9a-f]{32}(:cooldown|:hour)?$`));
+    // A value's own slot ({hash}), or the totals' shared one ({totals}).
+    t.match(
+      key,
+      new RegExp(
+        `^${s.config.QUEUE_PREFIX}:limits:([a-z-]+:\\{[0-9a-f]{32}\\}(:cooldown|:hour)?|\\{totals\\}:[a-z-]+:[0-9a-f]{32})$`,
+      ),
+    );
   }
   const keysOf = (secret: string) => new LimitKeys({ QUEUE_PREFIX: 'p', APP_SECRET: secret });
   t.not(keysOf('one').key('phone', phone), keysOf('two').key('phone', phone), 'the hash is keyed by APP_SECRET');
@@ -182,20 +188,22 @@ t.test('failure budgets with Redis down fail open and report it', async (t) => {
 t.test('spendBudgets: all counted or none; says which refused', async (t) => {
   const redis = await liveRedis(t, s.config);
   defineBudgetCommands(redis);
-  const p = `${s.config.QUEUE_PREFIX}:sb`;
+  // One hash tag: the keys of one group share a slot, as on a cluster.
+  const p = `${s.config.QUEUE_PREFIX}:{sb}`;
   const a = { key: `${p}:a`, max: 1, windowMs: 60_000 };
   const b = { key: `${p}:b`, max: 2, windowMs: 60_000 };
-  t.same(await spendBudgets(redis, { key: `${p}:cd`, ms: 0 }, [a, b]), { waitMs: 0, refusedBy: null });
+  const group = (cooldown: { key: string; ms: number }, budgets: (typeof a)[]) => [{ cooldown, budgets }];
+  t.same(await spendBudgets(redis, group({ key: `${p}:cd`, ms: 0 }, [a, b])), { waitMs: 0, refusedBy: null });
   t.equal(await redis.exists(`${p}:cd`), 0, 'no cooldown set when it is 0');
-  const refused = await spendBudgets(redis, { key: `${p}:cd`, ms: 0 }, [b, a]);
+  const refused = await spendBudgets(redis, group({ key: `${p}:cd`, ms: 0 }, [b, a]));
   t.equal(refused.refusedBy, a);
   t.ok(refused.waitMs > 0 && refused.waitMs <= 60_000);
   t.equal(await redis.get(b.key), '1', 'b not counted when a refused');
   const pttl = await redis.pttl(a.key);
   t.ok(pttl > 0 && pttl <= 60_000, 'the window is set on the first count');
 
-  t.same(await spendBudgets(redis, { key: `${p}:cd2`, ms: 30_000 }, [b]), { waitMs: 0, refusedBy: null });
-  const cooling = await spendBudgets(redis, { key: `${p}:cd2`, ms: 30_000 }, [b]);
+  t.same(await spendBudgets(redis, group({ key: `${p}:cd2`, ms: 30_000 }, [b])), { waitMs: 0, refusedBy: null });
+  const cooling = await spendBudgets(redis, group({ key: `${p}:cd2`, ms: 30_000 }, [b]));
   t.equal(cooling.refusedBy, 'cooldown');
   t.ok(cooling.waitMs > 25_000 && cooling.waitMs <= 30_000);
   t.equal(await redis.get(b.key), '2', 'counted once, not during the cooldown');
