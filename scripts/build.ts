@@ -45,6 +45,18 @@ type EntryName = keyof typeof ENTRIES;
 /** Where an entry's compiled file lands (relative to the repository root). */
 export const outputFor = (entry: string) => join('dist', entry.replace(/\.ts$/, '.js'));
 
+/** How every process's code is bundled (the services here, the bench's servers in bench/lib/compile.ts). */
+export const NODE_BUNDLE = {
+  bundle: true,
+  platform: 'node',
+  format: 'esm',
+  target: 'node20',
+  // Readable output and real stack traces (processes run with --enable-source-maps).
+  sourcemap: 'linked',
+  keepNames: true,
+  logLevel: 'warning',
+} as const satisfies esbuild.BuildOptions;
+
 interface Manifest {
   name?: string;
   dependencies?: Record<string, string>;
@@ -161,14 +173,7 @@ async function buildInto(
     entryPoints: names.map((name) => ENTRIES[name]),
     outbase: '.',
     outdir,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    // Readable output and real stack traces (containers run with --enable-source-maps).
-    sourcemap: 'linked',
-    keepNames: true,
-    logLevel: 'warning',
+    ...NODE_BUNDLE,
     plugins: [externalPackages(undeclared, externals)],
   });
   if (result.errors.length) throw new Error('esbuild failed');

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ROOT } from '@sms/testing';
 import * as esbuild from 'esbuild';
+import { NODE_BUNDLE } from '../../scripts/build';
 import { SERVICE_NODE_OPTIONS } from '../../scripts/node-options';
 
 /** bench/ entries compiled into dist/bench/: the source and where its bundle lands. */
@@ -39,13 +40,7 @@ export async function compileProcesses(): Promise<void> {
     absWorkingDir: ROOT,
     entryPoints: BENCH_ENTRIES.map((entry) => join('bench', `${entry}.ts`)),
     outdir: join(ROOT, 'dist/bench'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    sourcemap: 'linked',
-    keepNames: true,
-    logLevel: 'warning',
+    ...NODE_BUNDLE,
     plugins: [workspaceOnly],
   });
   if (result.errors.length) throw new Error('esbuild failed on bench/');
