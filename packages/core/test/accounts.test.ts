@@ -3,21 +3,12 @@
 import { createHash } from 'node:crypto';
 import t from 'tap';
 import { AccountsService } from '../src/accounts';
-import { AppError } from '../src/errors';
-import { createServices, deadRedis, rejection } from './fixture';
+import { createServices, deadRedis, errorOf, rejection } from './fixture';
 
 const s = await createServices(t, { SESSION_TTL_SECONDS: '3600', SIGNIN_MAX_FAILED_PER_LOGIN: '3' });
 const PASSWORD = 'correct horse battery staple';
 let n = 0;
 const login = () => `User${process.pid}x${++n}`;
-
-async function errorOf(promise: Promise<unknown>): Promise<{ status: number; code: string; retryAfter?: number }> {
-  const err = await rejection(promise);
-  if (!(err instanceof AppError)) throw err;
-  return err.retryAfter === undefined
-    ? { status: err.status, code: err.code }
-    : { status: err.status, code: err.code, retryAfter: err.retryAfter };
-}
 
 const sessionRow = (id: string) =>
   s.db.prisma.session.findUniqueOrThrow({ where: { idHash: createHash('sha256').update(id).digest('hex') } });

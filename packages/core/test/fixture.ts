@@ -8,6 +8,7 @@ import { Redis } from 'ioredis';
 import { AccountsService } from '../src/accounts';
 import { FailureBudget, LimitKeys } from '../src/budgets';
 import { CodeSender } from '../src/code-sender';
+import { AppError } from '../src/errors';
 import { SendLimiter, type AlertBudget } from '../src/send-limiter';
 import { SmsSettingsService } from '../src/settings';
 import { VerificationService } from '../src/verification';
@@ -134,4 +135,15 @@ export async function rejection(promise: Promise<unknown>): Promise<unknown> {
     return err;
   }
   throw new Error('expected a rejection, it resolved');
+}
+
+/** What a caller sees of the AppError a promise rejects with (anything else is rethrown). */
+export async function errorOf(
+  promise: Promise<unknown>,
+): Promise<{ status: number; code: string; retryAfter?: number }> {
+  const err = await rejection(promise);
+  if (!(err instanceof AppError)) throw err;
+  return err.retryAfter === undefined
+    ? { status: err.status, code: err.code }
+    : { status: err.status, code: err.code, retryAfter: err.retryAfter };
 }

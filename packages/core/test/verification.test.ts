@@ -2,9 +2,8 @@
 // sees when verifying with a code or asking for a new one, and what an
 // attacker guessing codes or phones learns (nothing more than "wrong").
 import t from 'tap';
-import { AppError } from '../src/errors';
 import { VerificationService } from '../src/verification';
-import { createServices, newAccount, newPhone, rejection, type Services } from './fixture';
+import { createServices, errorOf, newAccount, newPhone, rejection, type Services } from './fixture';
 
 const s = await createServices(t, { CODE_MAX_ATTEMPTS: '3', CODE_MAX_FAILED_PER_PHONE_PER_DAY: '6' });
 
@@ -16,14 +15,6 @@ async function pending(phone = newPhone(), services: Services = s): Promise<{ us
 }
 
 const wrong = (code: string) => String((Number(code) + 1) % 1_000_000).padStart(6, '0');
-
-async function errorOf(promise: Promise<unknown>): Promise<{ status: number; code: string; retryAfter?: number }> {
-  const err = await rejection(promise);
-  if (!(err instanceof AppError)) throw err;
-  return err.retryAfter === undefined
-    ? { status: err.status, code: err.code }
-    : { status: err.status, code: err.code, retryAfter: err.retryAfter };
-}
 
 const INVALID_CODE = { status: 400, code: 'INVALID_CODE' };
 
