@@ -45,6 +45,8 @@ type Decision = { waitMs: number; refusedBy: Budget | 'cooldown' | null };
  */
 export class SendLimiter {
   private readonly keys: LimitKeys;
+  /** The one global total's key: a keyed hash, made once rather than per send. */
+  private readonly globalKey: string;
 
   constructor(
     private readonly redis: RedisClient,
@@ -53,6 +55,7 @@ export class SendLimiter {
     private readonly hooks: SendLimiterHooks = {},
   ) {
     this.keys = new LimitKeys(config);
+    this.globalKey = this.keys.total('global', '');
     defineBudgetCommands(redis);
   }
 
@@ -77,20 +80,21 @@ export class SendLimiter {
 
   /** Counts an SMS to `phone` (in `country`, ISO alpha-2 or `001` for non-geographic) against its budgets. */
   async hit(phone: string, country: string): Promise<LimitDecision> {
+    const countryKey = this.keys.total('country', country);
     let result: Decision;
     try {
-      result = await this.fromRedis(phone, country);
+      result = await this.fromRedis(phone, countryKey);
     } catch (err) {
       this.hooks.onRedisError?.(err as Error);
       result = { waitMs: await this.fromDatabase(phone), refusedBy: null };
     }
     const budget = result.refusedBy === 'cooldown' ? null : result.refusedBy?.key;
-    if (budget === this.countryKey(country)) this.hooks.onBudgetExceeded?.('country', country);
-    if (budget === this.globalKey()) this.hooks.onBudgetExceeded?.('global', country);
+    if (budget === countryKey) this.hooks.onBudgetExceeded?.('country', country);
+    if (budget === this.globalKey) this.hooks.onBudgetExceeded?.('global', country);
     return decision(result.waitMs);
   }
 
-  private fromRedis(phone: string, country: string): Promise<Decision> {
+  private fromRedis(phone: string, countryKey: string): Promise<Decision> {
     const { config } = this;
     const base = this.keys.key('phone', phone);
     // The phone's own keys (its slot), then the totals (theirs): a phone in its
@@ -102,8 +106,8 @@ export class SendLimiter {
       },
       {
         budgets: [
-          { key: this.countryKey(country), max: config.SMS_MAX_PER_COUNTRY_PER_HOUR, windowMs: HOUR_MS },
-          { key: this.globalKey(), max: config.SMS_GLOBAL_MAX_PER_MINUTE, windowMs: MINUTE_MS },
+          { key: countryKey, max: config.SMS_MAX_PER_COUNTRY_PER_HOUR, windowMs: HOUR_MS },
+          { key: this.globalKey, max: config.SMS_GLOBAL_MAX_PER_MINUTE, windowMs: MINUTE_MS },
         ],
       },
     ]);
@@ -111,14 +115,6 @@ export class SendLimiter {
 
   private hourly(kind: string, value: string, max: number): Budget {
     return { key: this.keys.key(kind, value), max, windowMs: HOUR_MS };
-  }
-
-  private countryKey(country: string): string {
-    return this.keys.total('country', country);
-  }
-
-  private globalKey(): string {
-    return this.keys.total('global', '');
   }
 
   private async fromDatabase(phone: string): Promise<number> {
