@@ -16,6 +16,12 @@ export type SmsQueue = Queue<SendSmsPayload, void, typeof SEND_SMS_JOB>;
 /** One job per message: a second add of the same id is ignored while the job exists. */
 export const jobIdFor = (messageId: string): string => `sms-${messageId}`;
 
+/** Where the API serves MessageBird's delivery reports; the worker gives it as each SMS's reportUrl. */
+export const MESSAGEBIRD_REPORT_PATH = '/api/v1/webhooks/messagebird';
+
+/** The key of a Bird SMS's `metadata` that carries our message id; Bird echoes it on every status webhook. */
+export const BIRD_METADATA_KEY = 'message_id' as const;
+
 export interface JobsConfig {
   QUEUE_PREFIX: string;
   SMS_MAX_ATTEMPTS: number;

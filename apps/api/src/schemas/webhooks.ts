@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { BIRD_METADATA_KEY } from '@sms/jobs';
 
 // Only what we read; MessageBird may add parameters (they are part of the signed URL, not rejected).
 export const MessageBirdReportQuery = Type.Object(
@@ -60,7 +61,11 @@ export const BirdEvent = Type.Object(
         metadata: Type.Optional(
           Type.Union([
             Type.Object(
-              { message_id: Type.Optional(Type.String({ maxLength: 100, description: 'our message id, sent by us' })) },
+              {
+                [BIRD_METADATA_KEY]: Type.Optional(
+                  Type.String({ maxLength: 100, description: 'our message id, sent by us' }),
+                ),
+              },
               { additionalProperties: true },
             ),
             Type.Null(),

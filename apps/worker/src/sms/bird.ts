@@ -1,5 +1,6 @@
 import https from 'node:https';
 import type { Logger } from 'pino';
+import { BIRD_METADATA_KEY } from '@sms/jobs';
 import { classifyBirdFailure } from './bird-errors';
 import { parseRetryAfter } from './classify';
 import { NoResponseError, postJson, type JsonResponse } from './https-json';
@@ -14,15 +15,12 @@ export interface BirdOptions {
 }
 
 /** Where a key's requests go, as `@messagebird/sdk` routes them (its `region.ts`). */
-export function birdBaseUrl(accessKey: string): string {
+function birdBaseUrl(accessKey: string): string {
   const region = /^bk_([a-z]{2}[0-9]+)_/.exec(accessKey)?.[1];
   // packages/config refuses any other key at start.
   if (!region) throw new Error('BIRD_ACCESS_KEY is not a bk_<region>_… key');
   return `https://${region}.platform.bird.com`;
 }
-
-/** The key our message id travels under in `metadata`, echoed on every status webhook. */
-export const BIRD_METADATA_KEY = 'message_id';
 
 /**
  * Sends through Bird's platform API (`POST /v1/sms/messages`, the API

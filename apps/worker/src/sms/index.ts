@@ -1,4 +1,5 @@
 import type { Config } from '@sms/config';
+import { MESSAGEBIRD_REPORT_PATH } from '@sms/jobs';
 import type { Logger } from 'pino';
 import { BirdTransport } from './bird';
 import { LogTransport } from './log';
@@ -22,9 +23,6 @@ type TransportConfig = Pick<
   | 'BIRD_FROM'
   | 'BIRD_TIMEOUT_MS'
 >;
-
-/** The API's path for MessageBird's delivery reports (apps/api/src/routes/webhooks/index.ts). */
-export const MESSAGEBIRD_REPORT_PATH = '/api/v1/webhooks/messagebird';
 
 export function createTransport(config: TransportConfig, logger: Logger): Transport {
   if (config.SMS_TRANSPORT === 'log') return new LogTransport(logger);

@@ -1,5 +1,6 @@
 import type { Static } from '@sinclair/typebox';
 import type { DeliveryReport, DeliveryStatus } from '@sms/db';
+import { BIRD_METADATA_KEY } from '@sms/jobs';
 import type { BirdEvent } from '../../schemas/webhooks';
 import { reportTime } from './reports';
 
@@ -40,7 +41,7 @@ export function birdStatusReport(event: BirdEventBody): BirdStatusReport | null 
   const final = FINAL[event.type];
   if (final === undefined && !INTERIM.has(event.type)) return null;
   return {
-    messageId: event.data.metadata?.message_id,
+    messageId: event.data.metadata?.[BIRD_METADATA_KEY],
     providerMessageId: event.data.sms_id ?? null,
     deliveryStatus: final ?? null,
     statusDatetime: reportTime(event.timestamp),

@@ -1,7 +1,7 @@
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 
 /** Standard Webhooks' headers, lower-cased as Node gives them. */
-export const BIRD_HEADERS = ['webhook-id', 'webhook-timestamp', 'webhook-signature'] as const;
+const BIRD_HEADERS = ['webhook-id', 'webhook-timestamp', 'webhook-signature'] as const;
 
 /** The window the `standardwebhooks` library accepts a `webhook-timestamp` in, either side of now. */
 export const TIMESTAMP_TOLERANCE_S = 5 * 60;

@@ -4,7 +4,7 @@ import { errors as joseErrors, jwtVerify } from 'jose';
 export const SIGNATURE_HEADER = 'messagebird-signature-jwt';
 
 /** Seconds of clock difference accepted on nbf/exp, as MessageBird's own SDK does. */
-export const CLOCK_TOLERANCE_S = 5;
+const CLOCK_TOLERANCE_S = 5;
 
 export interface VerifiedClaims {
   jti: string;
