@@ -139,8 +139,6 @@ export interface RedisClusterServer {
   masterOf(key: string): Promise<number>;
   /** Kills (SIGKILL) the node on `port`: its replica takes over after the node timeout. */
   kill(port: number): Promise<void>;
-  /** Whether the node on `port` sees every slot served. */
-  healthy(port: number): Promise<boolean>;
   /** The pid of the node on `port` (the benchmark counts its CPU). */
   pid(port: number): number | undefined;
 }
@@ -215,7 +213,6 @@ export async function privateRedisCluster(t: Teardown): Promise<RedisClusterServ
   return {
     seeds: ports.map((p) => `127.0.0.1:${p}`).join(','),
     ports,
-    healthy,
     async masterOf(key) {
       const live = ports.find((p) => nodes.get(p)!.child.exitCode === null && nodes.get(p)!.child.signalCode === null);
       const slot = Number((await redisCli(live!, ['cluster', 'keyslot', key])).trim());
