@@ -7,7 +7,7 @@
 // directory (the repository's root for the bench's processes).
 //
 //   node --import tsx bench/heap-summary.ts FILE.heapsnapshot [top=20]
-import { readFileSync } from 'node:fs';
+import { readJsonArgument } from './lib/json-argument';
 
 interface Snapshot {
   snapshot: { meta: { node_fields: string[]; node_types: [string[]] } };
@@ -15,13 +15,7 @@ interface Snapshot {
   strings: string[];
 }
 
-const [file, topArg] = process.argv.slice(2);
-if (!file) {
-  console.error('usage: bench/heap-summary.ts FILE.heapsnapshot [top]');
-  process.exit(2);
-}
-const top = Number(topArg ?? 20);
-const s = JSON.parse(readFileSync(file, 'utf8')) as Snapshot;
+const { data: s, top } = readJsonArgument<Snapshot>('bench/heap-summary.ts FILE.heapsnapshot [top]', 20);
 const fields = s.snapshot.meta.node_fields;
 const types = s.snapshot.meta.node_types[0];
 const width = fields.length;

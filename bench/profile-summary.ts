@@ -2,7 +2,7 @@
 // prints where the time went: by package and by function, self time.
 //
 //   node --import tsx bench/profile-summary.ts bench/tmp/profiles/api-*.cpuprofile [top=25]
-import { readFileSync } from 'node:fs';
+import { readJsonArgument } from './lib/json-argument';
 
 interface Node {
   id: number;
@@ -15,13 +15,7 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const [file, topArg] = process.argv.slice(2);
-if (!file) {
-  console.error('usage: bench/profile-summary.ts FILE.cpuprofile [top]');
-  process.exit(2);
-}
-const top = Number(topArg ?? 25);
-const profile = JSON.parse(readFileSync(file, 'utf8')) as Profile;
+const { data: profile, top } = readJsonArgument<Profile>('bench/profile-summary.ts FILE.cpuprofile [top]', 25);
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const selfUs = new Map<number, number>();
 profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));

@@ -1,4 +1,4 @@
-// Every relative link in the README, docs/ and bench/results.md points at a
+// Every relative link in the README, docs/, bench/README.md and bench/results.md points at a
 // file in the repository, and a `#fragment` at a heading of that file (with
 // GitHub's heading ids).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -9,6 +9,7 @@ import t from 'tap';
 const root = fileURLToPath(new URL('..', import.meta.url));
 const documents = [
   'README.md',
+  'bench/README.md',
   'bench/results.md',
   ...readdirSync(join(root, 'docs'))
     .filter((f) => f.endsWith('.md'))
@@ -41,7 +42,7 @@ const headingText = (markdown: string) => markdown.replace(/^(#{1,6}\s.*)$/gm, (
 
 t.test('documents exist', async (t) => {
   for (const doc of documents) t.ok(existsSync(join(root, doc)), doc);
-  t.ok(documents.length >= 6, 'README, bench/results.md and docs/*.md');
+  t.ok(documents.length >= 6, 'README, bench/README.md, bench/results.md and docs/*.md');
 });
 
 for (const doc of documents) {

@@ -1,10 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { workerVariables } from './worker-schema';
-import { LOGIN_PATTERN } from './formats';
-
-/** A string enum as JSON Schema `enum`, so a bad value is reported with the allowed ones. */
-const OneOf = <const T extends string>(values: readonly T[], options: { default?: T; description?: string } = {}) =>
-  Type.Unsafe<T>({ type: 'string', enum: values, ...options });
+import { LOGIN_PATTERN, StringEnum } from './formats';
+import { deliveryReportVariables, providerVariables } from './provider-schema';
 
 /** libphonenumber-js number types (`PhoneNumber.getType()`). */
 const NUMBER_TYPES =
@@ -16,7 +13,7 @@ const NUMBER_TYPES =
  * each `description` is that document's text for the variable.
  */
 export const ConfigSchema = Type.Object({
-  NODE_ENV: OneOf(['development', 'test', 'production'], {
+  NODE_ENV: StringEnum(['development', 'test', 'production'], {
     default: 'development',
     description: '`production` requires `APP_SECRET` and refuses `EXPOSE_VERIFICATION_CODE=true`.',
   }),
@@ -88,54 +85,7 @@ export const ConfigSchema = Type.Object({
         'Required when `NODE_ENV=production`; otherwise a fixed development value is used, with a warning at start.',
     }),
   ),
-  SMS_TRANSPORT: Type.Optional(
-    OneOf(['messagebird', 'bird', 'log'], {
-      description:
-        '`messagebird` sends through MessageBird’s legacy REST API (legacy keys); `bird` through Bird’s platform ' +
-        'API (keys made on Bird today, `BIRD_ACCESS_KEY`); `log` writes each SMS as one JSON line with `to` and ' +
-        '`body` on the worker’s output. ' +
-        'Unset: `messagebird` when `MESSAGEBIRD_ACCESS_KEY` is set, else `log` — except with `NODE_ENV=production`, ' +
-        'where `log` must be named explicitly and neither set stops the start.',
-    }),
-  ),
-  MESSAGEBIRD_ACCESS_KEY: Type.Optional(
-    Type.String({
-      minLength: 1,
-      description: 'MessageBird (classic) access key; required when `SMS_TRANSPORT=messagebird`.',
-    }),
-  ),
-  MESSAGEBIRD_ORIGINATOR: Type.String({
-    pattern: '^([A-Za-z0-9 ]{1,11}|\\+?[0-9]{1,17})$',
-    default: 'Verify',
-    description: 'Sender shown on the phone: up to 11 alphanumeric characters, or a phone number.',
-  }),
-  MESSAGEBIRD_TIMEOUT_MS: Type.Integer({
-    minimum: 100,
-    maximum: 60000,
-    default: 5000,
-    description: 'Socket idle timeout of a MessageBird request.',
-  }),
-  BIRD_ACCESS_KEY: Type.Optional(
-    Type.String({
-      pattern: '^bk_[a-z]{2}[0-9]+_[^\\s]+$',
-      description:
-        'Bird platform API key (`bk_<region>_…`, from Bird’s dashboard); required when `SMS_TRANSPORT=bird`. ' +
-        'Its region picks the host: `bk_eu1_…` sends to `https://eu1.platform.bird.com`.',
-    }),
-  ),
-  BIRD_FROM: Type.String({
-    pattern: '^(\\+[0-9]{6,15}|[0-9]{5,6}|(?=[A-Za-z0-9 _-]*[A-Za-z])[A-Za-z0-9 _-]{1,11})$',
-    default: 'Verify',
-    description:
-      'Sender of `SMS_TRANSPORT=bird`: a number of the workspace (E.164), a 5–6 digit short code, or 1–11 letters, ' +
-      'digits, spaces, `-` or `_` with at least one letter, where the destination country allows one.',
-  }),
-  BIRD_TIMEOUT_MS: Type.Integer({
-    minimum: 100,
-    maximum: 60000,
-    default: 5000,
-    description: 'Longest a Bird send may take, connection included; then it is retried as possibly sent.',
-  }),
+  ...providerVariables,
   SMS_TEMPLATE: Type.String({
     pattern: '\\{code\\}',
     maxLength: 600,
@@ -292,32 +242,11 @@ export const ConfigSchema = Type.Object({
     default: false,
     description: 'Return the code as `ver_code` from PUT: for test environments only; refused in production.',
   }),
-  LOG_LEVEL: OneOf(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
+  LOG_LEVEL: StringEnum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], {
     default: 'info',
     description: 'pino log level of both processes.',
   }),
-  PUBLIC_URL: Type.Optional(
-    Type.String({
-      pattern: '^https?://[^/?#]+$',
-      description:
-        'Scheme and host the provider calls (`https://sms.example.com`): SMS ask for delivery reports there, ' +
-        'and report signatures are checked against it (docs/operations.md).',
-    }),
-  ),
-  MESSAGEBIRD_SIGNING_KEY: Type.Optional(
-    Type.String({
-      minLength: 1,
-      description: 'Signing key of the MessageBird dashboard; delivery reports are refused (401) without it.',
-    }),
-  ),
-  BIRD_SIGNING_KEY: Type.Optional(
-    Type.String({
-      pattern: '^(whsec_)?([A-Za-z0-9+/]{4}){4,}([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$',
-      description:
-        'Signing secret of the Bird webhook subscription (`whsec_` and base64, as Bird shows it); Bird’s status ' +
-        'webhooks are refused (401) without it.',
-    }),
-  ),
+  ...deliveryReportVariables,
 });
 
 export type Env = Static<typeof ConfigSchema>;

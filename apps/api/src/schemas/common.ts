@@ -1,16 +1,10 @@
 import { Type, type TSchema } from '@sinclair/typebox';
-import { ID_PATTERN } from '@sms/config';
+import { ID_PATTERN, StringEnum } from '@sms/config';
 import { ErrorCode } from '@sms/core';
 
 export const Id = Type.String({ pattern: ID_PATTERN, description: '32 lowercase hex characters' });
 
-// Unsafe: a plain JSON-schema `enum`, which the OpenAPI document shows as the list
-// of codes; a union of literals would render as anyOf of consts.
-const Code = Type.Unsafe<ErrorCode>({
-  type: 'string',
-  enum: Object.values(ErrorCode),
-  description: 'stable error code',
-});
+const Code = StringEnum(Object.values(ErrorCode), { description: 'stable error code' });
 
 export const ErrorBody = Type.Object(
   {

@@ -1,10 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { StringEnum } from '@sms/config';
 import { Id } from './common';
 
 const Nullable = <T extends ReturnType<typeof Type.String>>(schema: T) => Type.Union([schema, Type.Null()]);
 const Time = Type.String({ format: 'date-time' });
-const StatusEnum = (values: string[], description: string) =>
-  Type.Unsafe<string>({ type: 'string', enum: values, description });
 
 const STATUS = ['queued', 'sending', 'sent', 'failed'];
 const DELIVERY_STATUS = ['delivered', 'delivery_failed', 'expired'];
@@ -12,8 +11,8 @@ const DELIVERY_STATUS = ['delivered', 'delivery_failed', 'expired'];
 export const SmsMessagesQuery = Type.Object(
   {
     user_id: Type.Optional(Id),
-    status: Type.Optional(StatusEnum(STATUS, 'our sending status')),
-    delivery_status: Type.Optional(StatusEnum(DELIVERY_STATUS, "the provider's final report")),
+    status: Type.Optional(StringEnum(STATUS, { description: 'our sending status' })),
+    delivery_status: Type.Optional(StringEnum(DELIVERY_STATUS, { description: "the provider's final report" })),
     skip: Type.Integer({ minimum: 0, maximum: 1000000, default: 0 }),
     take: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
   },
@@ -27,11 +26,11 @@ export const SmsMessage = Type.Object(
     id: Id,
     user_id: Type.Union([Id, Type.Null()], { description: 'null once the account is deleted' }),
     recipient: Type.String({ description: 'E.164' }),
-    status: StatusEnum(STATUS, 'queued → sending → sent | failed'),
+    status: StringEnum(STATUS, { description: 'queued → sending → sent | failed' }),
     attempts: Type.Integer(),
     provider_message_id: Nullable(Type.String()),
     last_error: Nullable(Type.String()),
-    delivery_status: Type.Union([StatusEnum(DELIVERY_STATUS, 'from delivery reports'), Type.Null()]),
+    delivery_status: Type.Union([StringEnum(DELIVERY_STATUS, { description: 'from delivery reports' }), Type.Null()]),
     delivery_time: Nullable(Time),
     delivery_error: Nullable(Type.String()),
     create_time: Time,
