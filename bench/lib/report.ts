@@ -86,7 +86,7 @@ export function renderMarkdown(report: Report): string {
     '# Benchmark results',
     '',
     `Written by \`pnpm bench\` on ${report.date} (the whole run took ${fmt(report.wallSeconds)} s).`,
-    'How to run it and what each row means: README.md, "Benchmarks".',
+    'How to run it and what each row means: [bench/README.md](README.md).',
     '',
     '## Machine',
     '',
