@@ -15,7 +15,7 @@ interface Snapshot {
   strings: string[];
 }
 
-const { data: s, top } = readJsonArgument<Snapshot>('bench/heap-summary.ts FILE.heapsnapshot [top]', 20);
+const { file, data: s, top } = readJsonArgument<Snapshot>('bench/heap-summary.ts FILE.heapsnapshot [top]', 20);
 const fields = s.snapshot.meta.node_fields;
 const types = s.snapshot.meta.node_types[0];
 const width = fields.length;

@@ -15,7 +15,7 @@ interface Profile {
   timeDeltas: number[];
 }
 
-const { data: profile, top } = readJsonArgument<Profile>('bench/profile-summary.ts FILE.cpuprofile [top]', 25);
+const { file, data: profile, top } = readJsonArgument<Profile>('bench/profile-summary.ts FILE.cpuprofile [top]', 25);
 const byId = new Map(profile.nodes.map((n) => [n.id, n]));
 const selfUs = new Map<number, number>();
 profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
