@@ -119,45 +119,23 @@ function scriptArgs(group: BudgetGroup): (string | number)[] {
 }
 
 /**
- * Checks and counts `groups` all or none. On one Redis server any keys may
- * share a script, so the groups are merged and spent by one script in one
- * round trip (`oneScript`, the default there). A Redis Cluster runs a script
- * on one slot only: there each group is spent in order, atomically, and when
- * one refuses the later ones are not touched and the earlier ones are given
- * back. Between that count and its give-back a concurrent request may be
- * refused by a budget that then has room again: the limits can refuse one
- * request too many, never let one too many through.
+ * Checks and counts `groups` in order, each atomically (see BUDGETS_SCRIPT),
+ * all or none: when a group refuses, the later ones are not touched and the
+ * earlier ones are given back. Between the count and the give-back a
+ * concurrent request may be refused by a budget that then has room again: the
+ * limits can refuse one request too many, never let one too many through.
  */
-export async function spendBudgets(
-  redis: RedisClient,
-  groups: readonly BudgetGroup[],
-  { oneScript = !redis.isCluster }: { oneScript?: boolean } = {},
-): Promise<Spent> {
-  const merged = oneScript && groups.length > 1 ? mergeGroups(groups) : null;
-  if (merged) return spendGroup(redis, merged);
+export async function spendBudgets(redis: RedisClient, groups: readonly BudgetGroup[]): Promise<Spent> {
   const spent: BudgetGroup[] = [];
   for (const group of groups) {
-    const result = await spendGroup(redis, group);
-    if (result.waitMs > 0) {
+    const [waitMs, index] = await redis.smsBudgets(...(scriptArgs(group) as [number, ...string[]]));
+    if (waitMs > 0) {
       await Promise.all(spent.map((g) => redis.smsGiveBack(...(scriptArgs(g) as [number, ...string[]]))));
-      return result;
+      return { waitMs, refusedBy: index === 1 ? 'cooldown' : (group.budgets[index - 2] ?? null) };
     }
     spent.push(group);
   }
   return { waitMs: 0, refusedBy: null };
-}
-
-async function spendGroup(redis: RedisClient, group: BudgetGroup): Promise<Spent> {
-  const [waitMs, index] = await redis.smsBudgets(...(scriptArgs(group) as [number, ...string[]]));
-  if (waitMs <= 0) return { waitMs: 0, refusedBy: null };
-  return { waitMs, refusedBy: index === 1 ? 'cooldown' : (group.budgets[index - 2] ?? null) };
-}
-
-/** The groups as one (the script checks one cooldown), or null when more than one has a cooldown. */
-function mergeGroups(groups: readonly BudgetGroup[]): BudgetGroup | null {
-  const cooldowns = groups.flatMap((g) => (g.cooldown ? [g.cooldown] : []));
-  if (cooldowns.length > 1) return null;
-  return { cooldown: cooldowns[0], budgets: groups.flatMap((g) => g.budgets) };
 }
 
 /**

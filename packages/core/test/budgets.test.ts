@@ -20,70 +20,7 @@ t.test('each phone has a slot of its own; a phone’s keys share it; the totals 
   t.match(a, /^sms:limits:phone:\{[0-9a-f]{32}\}$/);
 });
 
-// A cluster spends group by group and gives back (oneScript false); one server
-// merges the groups into one script (its default), which counts nothing when
-// any budget refuses. Both run here, on one server.
-for (const oneScript of [false, true]) {
-  t.test(
-    `budgets in two slots are spent all or none (${oneScript ? 'one script' : 'group by group, as on a cluster'}): a refusal ${oneScript ? 'counts nothing' : 'gives back what was counted'}`,
-    async (t) => {
-      const config = baseConfig();
-      const prefix = uniqueName('budgets');
-      const redis = new Redis(config.REDIS_URL);
-      t.teardown(async () => {
-        await deleteRedisPrefix(config, prefix);
-        redis.disconnect();
-      });
-      defineBudgetCommands(redis);
-      const keys = new LimitKeys({ QUEUE_PREFIX: prefix, APP_SECRET: randomBytes(16).toString('hex') });
-      const phone = keys.key('phone', '+380501234567');
-      const total = keys.total('global', '');
-      const groups = [
-        {
-          cooldown: { key: `${phone}:cooldown`, ms: 60_000 },
-          budgets: [{ key: `${phone}:hour`, max: 5, windowMs: 3_600_000 }],
-        },
-        { budgets: [{ key: total, max: 1, windowMs: 60_000 }] },
-      ];
-
-      t.same(await spendBudgets(redis, groups, { oneScript }), { waitMs: 0, refusedBy: null }, 'the first one passes');
-      t.equal(await redis.get(`${phone}:hour`), '1');
-      t.ok((await redis.pttl(`${phone}:cooldown`)) > 0, 'and starts the phone’s cooldown');
-
-      // Another phone: its own group passes, then the global total (max 1) refuses.
-      const other = keys.key('phone', '+380501234568');
-      const refused = await spendBudgets(
-        redis,
-        [
-          {
-            ...groups[0]!,
-            cooldown: { key: `${other}:cooldown`, ms: 60_000 },
-            budgets: [{ ...groups[0]!.budgets[0]!, key: `${other}:hour` }],
-          },
-          groups[1]!,
-        ],
-        { oneScript },
-      );
-      t.equal(refused.refusedBy, groups[1]!.budgets[0], 'refused by the global total');
-      t.ok(refused.waitMs > 0 && refused.waitMs <= 60_000, 'for the rest of its window');
-      t.equal(
-        await redis.get(`${other}:hour`),
-        oneScript ? null : '0',
-        oneScript ? 'the other phone not counted' : 'the other phone’s count given back',
-      );
-      t.equal(await redis.exists(`${other}:cooldown`), 0, 'and its cooldown not started');
-      t.equal(await redis.get(total), '1', 'the total counted once');
-
-      // The first phone in its cooldown never reaches the total.
-      await redis.del(total);
-      const cooling = await spendBudgets(redis, groups, { oneScript });
-      t.equal(cooling.refusedBy, 'cooldown');
-      t.equal(await redis.exists(total), 0, 'a request refused by the cooldown spends no total');
-    },
-  );
-}
-
-t.test('groups with a cooldown each are spent group by group even on one server (the script checks one)', async (t) => {
+t.test('budgets in two slots are spent all or none: a refusal gives back what was counted', async (t) => {
   const config = baseConfig();
   const prefix = uniqueName('budgets');
   const redis = new Redis(config.REDIS_URL);
@@ -93,14 +30,39 @@ t.test('groups with a cooldown each are spent group by group even on one server 
   });
   defineBudgetCommands(redis);
   const keys = new LimitKeys({ QUEUE_PREFIX: prefix, APP_SECRET: randomBytes(16).toString('hex') });
-  const [a, b] = [keys.key('phone', '+380501234567'), keys.key('phone', '+380501234568')];
-  const groupOf = (phone: string) => ({
-    cooldown: { key: `${phone}:cooldown`, ms: 60_000 },
-    budgets: [{ key: `${phone}:hour`, max: 5, windowMs: 3_600_000 }],
-  });
-  await redis.set(`${b}:cooldown`, '1', 'PX', 60_000);
-  const refused = await spendBudgets(redis, [groupOf(a), groupOf(b)]);
-  t.equal(refused.refusedBy, 'cooldown', 'the second phone’s cooldown refuses');
-  t.equal(await redis.get(`${a}:hour`), '0', 'the first phone counted, then given back');
-  t.equal(await redis.exists(`${a}:cooldown`), 0, 'and its cooldown removed');
+  const phone = keys.key('phone', '+380501234567');
+  const total = keys.total('global', '');
+  const groups = [
+    {
+      cooldown: { key: `${phone}:cooldown`, ms: 60_000 },
+      budgets: [{ key: `${phone}:hour`, max: 5, windowMs: 3_600_000 }],
+    },
+    { budgets: [{ key: total, max: 1, windowMs: 60_000 }] },
+  ];
+
+  t.same(await spendBudgets(redis, groups), { waitMs: 0, refusedBy: null }, 'the first one passes');
+  t.equal(await redis.get(`${phone}:hour`), '1');
+  t.ok((await redis.pttl(`${phone}:cooldown`)) > 0, 'and starts the phone’s cooldown');
+
+  // Another phone: its own group passes, then the global total (max 1) refuses.
+  const other = keys.key('phone', '+380501234568');
+  const refused = await spendBudgets(redis, [
+    {
+      ...groups[0]!,
+      cooldown: { key: `${other}:cooldown`, ms: 60_000 },
+      budgets: [{ ...groups[0]!.budgets[0]!, key: `${other}:hour` }],
+    },
+    groups[1]!,
+  ]);
+  t.equal(refused.refusedBy, groups[1]!.budgets[0], 'refused by the global total');
+  t.ok(refused.waitMs > 0 && refused.waitMs <= 60_000, 'for the rest of its window');
+  t.equal(await redis.get(`${other}:hour`), '0', 'the other phone’s count given back');
+  t.equal(await redis.exists(`${other}:cooldown`), 0, 'and its cooldown not started');
+  t.equal(await redis.get(total), '1', 'the total counted once');
+
+  // The first phone in its cooldown never reaches the total.
+  await redis.del(total);
+  const cooling = await spendBudgets(redis, groups);
+  t.equal(cooling.refusedBy, 'cooldown');
+  t.equal(await redis.exists(total), 0, 'a request refused by the cooldown spends no total');
 });
