@@ -71,7 +71,7 @@ EXPOSE 9100
 # Healthy while its metrics server answers (/health/live; it serves /metrics too).
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.WORKER_METRICS_PORT || 9100) + '/health/live').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "dist/apps/worker/src/server.js"]
+CMD ["node", "--heap-growing-percent=50", "dist/apps/worker/src/server.js"]
 
 # Last, so a plain `docker build .` produces the API.
 FROM runtime AS api
@@ -79,4 +79,4 @@ EXPOSE 8080
 # Healthy when MySQL and Redis answer (/health/ready); the slim image has no curl.
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/health/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "dist/apps/api/src/server.js"]
+CMD ["node", "--heap-growing-percent=50", "dist/apps/api/src/server.js"]

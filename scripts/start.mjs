@@ -11,7 +11,15 @@ import { fileURLToPath, URL } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 // What the build reads: the sources, the migrations, the manifests and lockfile.
-const INPUTS = ['apps', 'packages', 'prisma/migrations', 'scripts/start.ts', 'scripts/build.ts', 'pnpm-lock.yaml'];
+const INPUTS = [
+  'apps',
+  'packages',
+  'prisma/migrations',
+  'scripts/start.ts',
+  'scripts/node-options.ts',
+  'scripts/build.ts',
+  'pnpm-lock.yaml',
+];
 const SKIP = new Set(['node_modules', 'test', 'dist']);
 
 /** The newest modification time under `path` (ms), 0 if it does not exist. */

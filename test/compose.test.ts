@@ -12,6 +12,7 @@ import t from 'tap';
 import { parseDatabaseUrl } from '@sms/config';
 import { parse } from 'yaml';
 import { ENTRIES, outputFor } from '../scripts/build';
+import { SERVICE_NODE_OPTIONS, SERVICE_V8_FLAGS } from '../scripts/node-options';
 import { chain, imageHealthcheck, read, stages } from './lib/dockerfile';
 
 // ---------------------------------------------------------------- compose ----
@@ -167,7 +168,19 @@ t.test('Dockerfile: multi-stage, non-root runtime of compiled JavaScript without
       `${target}: runtime stages copy only build results, not the source`,
     );
     const cmd = JSON.parse(instructions.filter((i) => i.keyword === 'CMD').at(-1)?.args ?? '[]') as string[];
-    t.same(cmd, ['node', outputFor(entry)], `${target} runs the compiled ${outputFor(entry)} with plain node`);
+    // The long-running processes with the V8 flags of scripts/node-options.ts (Node refuses them in NODE_OPTIONS).
+    const flags = target === 'migrate' ? [] : SERVICE_V8_FLAGS;
+    t.same(
+      cmd,
+      ['node', ...flags, outputFor(entry)],
+      `${target} runs the compiled ${outputFor(entry)} with plain node`,
+    );
+    t.ok(
+      instructions.some(
+        (i) => i.keyword === 'ENV' && i.args.includes(`NODE_OPTIONS="${SERVICE_NODE_OPTIONS.join(' ')}"`),
+      ),
+      `${target}: the node options of pnpm start`,
+    );
     const service = Object.values(compose.services).find(
       (s) => typeof s.build === 'object' && s.build.target === target,
     );

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { ENTRIES, outputFor } from '../scripts/build';
+import { SERVICE_NODE_OPTIONS, SERVICE_V8_FLAGS } from '../scripts/node-options';
 import { root } from './lib/dockerfile';
 
 const UNITS = {
@@ -35,9 +36,20 @@ t.test('systemd-analyze verify accepts the units', async (t) => {
 t.test('each unit runs the compiled entry with plain node, no tsx', async (t) => {
   for (const [name, entry] of Object.entries(UNITS)) {
     const unit = settings(name);
-    t.equal(unit.ExecStart, `/usr/bin/node ${outputFor(entry)}`, `${name} runs ${outputFor(entry)}`);
+    const flags = name === 'sms-migrate.service' ? [] : SERVICE_V8_FLAGS;
+    t.equal(
+      unit.ExecStart,
+      ['/usr/bin/node', ...flags, outputFor(entry)].join(' '),
+      `${name} runs ${outputFor(entry)}`,
+    );
     t.notMatch(readFileSync(unitPath(name), 'utf8'), /tsx/, `${name}: no tsx`);
     t.match(unit.Environment, /NODE_ENV=production/, `${name}: production mode`);
+    if (flags.length) {
+      t.ok(
+        unit.Environment!.includes(`"NODE_OPTIONS=${SERVICE_NODE_OPTIONS.join(' ')}"`),
+        `${name}: the node options of pnpm start`,
+      );
+    }
   }
   for (const name of ['sms-api.service', 'sms-worker.service']) {
     const unit = settings(name);
