@@ -3,7 +3,14 @@
 // key: told from errors the driver and Prisma really raise, and from the ways
 // they wrap each other.
 import t from 'tap';
-import { createDb, isDatabaseUnavailable, isLockConflict, isUniqueViolation, Prisma } from '@sms/db';
+import {
+  createDb,
+  describeConnectError,
+  isDatabaseUnavailable,
+  isLockConflict,
+  isUniqueViolation,
+  Prisma,
+} from '@sms/db';
 import { createTestDatabase, freePort } from '@sms/testing';
 
 const caught = async (work: () => Promise<unknown>): Promise<unknown> => {
@@ -139,4 +146,22 @@ t.test('a unique violation names its index in the metadata or only in the messag
   t.equal(isUniqueViolation(inMeta, 'accounts_login_key'), true, 'metadata only');
   t.equal(isUniqueViolation(violation('Unique constraint failed'), 'accounts_login_key'), false, 'neither');
   t.equal(isUniqueViolation(violation('Unique constraint failed')), true, 'any index');
+});
+
+t.test('a failed connection at start: the driver’s first line, and the fix when it is in DATABASE_URL', async (t) => {
+  const hint = ' (add ?allowPublicKeyRetrieval=true to DATABASE_URL, or connect with TLS: ?ssl=true)';
+  const rsa = 'RSA public key is not available client side';
+  t.equal(describeConnectError({ errno: 45044, text: rsa, message: `(conn) ${rsa}\nsql: …` }), rsa + hint, 'by errno');
+  t.equal(
+    describeConnectError({ code: 'ER_CANNOT_RETRIEVE_RSA_KEY', message: `${rsa}\n  at …` }),
+    rsa + hint,
+    'by code',
+  );
+  t.equal(
+    describeConnectError({ code: 'ER_ACCESS_DENIED_ERROR', message: "Access denied for user 'x'\nmore" }),
+    "Access denied for user 'x'",
+    'another failure: its first line, no hint',
+  );
+  t.equal(describeConnectError(new Error('connect ECONNREFUSED 127.0.0.1:1')), 'connect ECONNREFUSED 127.0.0.1:1');
+  t.equal(describeConnectError('plain text'), 'plain text', 'not an error object');
 });

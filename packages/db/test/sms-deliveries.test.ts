@@ -201,3 +201,15 @@ t.test('the list: newest first, filtered, paged, with the total; never the body'
   );
   t.same(await smsDeliveries.list({ skip: 0, take: 10, userId: OTHER, status: 'failed' }), { rows: [], total: 0 });
 });
+
+t.test(
+  'a provider id finds its message (the newest, when a provider reused one); an unknown id finds none',
+  async (t) => {
+    await message(20, { providerMessageId: 'bird-1', createTime: at(10) });
+    await message(21, { providerMessageId: 'bird-1', createTime: at(20) });
+    await message(22, { providerMessageId: 'bird-2', createTime: at(30) });
+    t.equal(await smsDeliveries.messageIdByProviderId('bird-1'), id(21), 'the newer of two');
+    t.equal(await smsDeliveries.messageIdByProviderId('bird-2'), id(22));
+    t.equal(await smsDeliveries.messageIdByProviderId('no-such-id'), null);
+  },
+);
