@@ -14,6 +14,45 @@ import {
 const smsSettings: FastifyPluginAsyncTypebox = async (fastify) => {
   const perIp = { rateLimit: {} };
 
+  fastify.get(
+    '/:user_id',
+    {
+      onRequest: fastify.requireSessionReading,
+      schema: {
+        tags: ['sms_settings'],
+        operationId: 'getSmsSettings',
+        summary: "An account's SMS settings (owner or admin)",
+        security: sessionSecurity,
+        params: UserIdParams,
+        response: { 200: Type.Ref(SmsSettings), ...errorResponses(400, 401, 403, 404, 503) },
+      },
+    },
+    async (request) => fastify.smsSettings.get(request.params.user_id, request.caller, request.prefetched ?? undefined),
+  );
+
+  fastify.put(
+    '/:user_id',
+    {
+      onRequest: fastify.requireSession,
+      schema: {
+        tags: ['sms_settings'],
+        operationId: 'putSmsSettings',
+        summary: "Set an account's phone; a new phone gets a code by SMS (owner or admin)",
+        security: sessionSecurity,
+        params: UserIdParams,
+        body: PutSettingsBody,
+        response: { 200: Type.Ref(SmsSettingsUpdate), ...errorResponses(400, 401, 403, 404, 409, 413, 415, 429, 503) },
+      },
+    },
+    async (request) => {
+      const { user_id: userId } = request.params;
+      if (request.body.id !== undefined && request.body.id !== userId) {
+        throw errors.invalidRequest('id in the body must equal user_id in the path', { field: 'id' });
+      }
+      return fastify.smsSettings.put(userId, request.body, request.caller, { ip: request.ip });
+    },
+  );
+
   fastify.post(
     '/resend',
     {
@@ -54,45 +93,6 @@ const smsSettings: FastifyPluginAsyncTypebox = async (fastify) => {
       await fastify.verification.verify(request.body.phone, request.body.code, request.caller?.userId);
       fastify.deliveries.countVerified(request.body.phone);
       return reply.status(204).send(null);
-    },
-  );
-
-  fastify.get(
-    '/:user_id',
-    {
-      onRequest: fastify.requireSessionReading,
-      schema: {
-        tags: ['sms_settings'],
-        operationId: 'getSmsSettings',
-        summary: "An account's SMS settings (owner or admin)",
-        security: sessionSecurity,
-        params: UserIdParams,
-        response: { 200: Type.Ref(SmsSettings), ...errorResponses(400, 401, 403, 404, 503) },
-      },
-    },
-    async (request) => fastify.smsSettings.get(request.params.user_id, request.caller, request.prefetched ?? undefined),
-  );
-
-  fastify.put(
-    '/:user_id',
-    {
-      onRequest: fastify.requireSession,
-      schema: {
-        tags: ['sms_settings'],
-        operationId: 'putSmsSettings',
-        summary: "Set an account's phone; a new phone gets a code by SMS (owner or admin)",
-        security: sessionSecurity,
-        params: UserIdParams,
-        body: PutSettingsBody,
-        response: { 200: Type.Ref(SmsSettingsUpdate), ...errorResponses(400, 401, 403, 404, 409, 413, 415, 429, 503) },
-      },
-    },
-    async (request) => {
-      const { user_id: userId } = request.params;
-      if (request.body.id !== undefined && request.body.id !== userId) {
-        throw errors.invalidRequest('id in the body must equal user_id in the path', { field: 'id' });
-      }
-      return fastify.smsSettings.put(userId, request.body, request.caller, { ip: request.ip });
     },
   );
 };
