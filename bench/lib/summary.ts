@@ -6,6 +6,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '@sms/testing';
 import { ANCHORS, type Anchor } from './anchors';
+import { PRODUCTION_NODE_ARGS } from './compile';
 import type { Drained, Measured, Split } from './measure';
 import {
   CONCURRENCY,
@@ -127,7 +128,9 @@ function settingsOf(r: Results): string[] {
       'the per-account, per-IP, per-country, global and per-phone-failure budgets raised likewise, ' +
       `WORKER_CONCURRENCY=${CONCURRENCY}, DATABASE_POOL_SIZE=${env.DATABASE_POOL_SIZE ?? 'default'}`,
     'every process runs as production runs it: compiled JavaScript (dist/, `pnpm start`; bench/ servers bundled ' +
-      'into dist/bench/), with the node options of scripts/node-options.ts (`--enable-source-maps --max-semi-space-size=8`), no tsx',
+      'into dist/bench/), with the node options of scripts/node-options.ts (`' +
+      PRODUCTION_NODE_ARGS.join(' ') +
+      '`), no tsx',
     'the worker is the real process (apps/worker runWorker) with a fake provider (bench/worker-main.ts); ' +
       'it runs during the HTTP rows too, sending the SMS the PUTs queue, except during the flat-out PUT row ' +
       "(queue paused, as no worker drains the PUT anchor's queue; those SMS go out right after it)",

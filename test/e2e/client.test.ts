@@ -1,4 +1,4 @@
-// The README's user flow through the typed client (packages/client), against
+// The user flow of docs/api.md ("The flow") through the typed client (packages/client), against
 // the real API and worker, with every answer checked against the OpenAPI
 // document: signup → signin → PUT phone → the code from the worker's SMS log
 // line → verify → GET. No casts: the types come from the document.
