@@ -20,7 +20,14 @@ import {
   type Answer,
 } from '@sms/testing';
 import t from 'tap';
-import { LOAD_LIMITS, phones, resendsFromOneAddress, seedUsers, waitForAllSent } from './lib/fixtures';
+import {
+  LOAD_LIMITS,
+  phones,
+  resendsFromOneAddress,
+  resendsOfOnePhone,
+  seedUsers,
+  waitForAllSent,
+} from './lib/fixtures';
 
 const USERS = 3000;
 const PARALLEL = 8;
@@ -133,17 +140,7 @@ t.test('the master of the queue’s slot killed mid-stream: failover, every acce
 
   // Per-phone hourly cap (3) through both APIs, each request from another client address.
   const capped = accepted[0]!; // its PUT was SMS 1 of the hour
-  const pumped = await Promise.all(
-    Array.from({ length: 20 }, (_, i) =>
-      call(
-        urls[i % 2]!,
-        'POST',
-        '/api/v1/sms_settings/resend',
-        { phone: capped },
-        { 'x-forwarded-for': `198.18.${i}.1` },
-      ),
-    ),
-  );
+  const pumped = await resendsOfOnePhone(urls, capped, 20);
   t.equal(pumped.filter((r) => r.status === 204).length, 2, 'two more SMS in the hour for that phone, no more');
   t.equal(pumped.filter((r) => r.status === 429).length, 18, 'the rest 429, from either API');
 

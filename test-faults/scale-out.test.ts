@@ -16,7 +16,7 @@ import {
   type Proc,
 } from '@sms/testing';
 import t from 'tap';
-import { phones, resendsFromOneAddress, seedUsers, waitForAllSent } from './lib/fixtures';
+import { phones, resendsFromOneAddress, resendsOfOnePhone, seedUsers, waitForAllSent } from './lib/fixtures';
 
 const COUNT = 1000;
 
@@ -88,17 +88,7 @@ t.test(
 
     // Per-phone hourly cap (3), through both APIs, each request from another client IP.
     const capped = numbers[0]!; // its PUT was SMS 1 of the hour
-    const pumped = await Promise.all(
-      Array.from({ length: 30 }, (_, i) =>
-        call(
-          apis[i % 2]!,
-          'POST',
-          '/api/v1/sms_settings/resend',
-          { phone: capped },
-          { 'x-forwarded-for': `198.18.${i}.1` },
-        ),
-      ),
-    );
+    const pumped = await resendsOfOnePhone(apis, capped, 30);
     t.equal(pumped.filter((r) => r.status === 204).length, 2, 'two more SMS in the hour for that phone, no more');
     t.equal(pumped.filter((r) => r.status === 429 && r.body?.code === 'TOO_MANY_REQUESTS').length, 28);
     // A resend stores its SMS just after answering: wait for the two accepted ones to land.

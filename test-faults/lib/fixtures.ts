@@ -4,7 +4,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '@sms/config';
 import { createDb, type PrismaClient } from '@sms/db';
-import { call, deleteRedisPrefix, uniqueName, waitFor, type Teardown } from '@sms/testing';
+import { call, deleteRedisPrefix, uniqueName, waitFor, type Answer, type Teardown } from '@sms/testing';
 
 export interface SeededUser {
   userId: string;
@@ -43,6 +43,25 @@ export async function seedUsers(prisma: PrismaClient, count: number, tag = 'seed
 /** Distinct valid Ukrainian mobile numbers for one test file (`base` keeps files apart). */
 export function phones(count: number, base = process.pid % 1000): string[] {
   return Array.from({ length: count }, (_, i) => `+38067${String(base * 10_000 + i).padStart(7, '0')}`);
+}
+
+/**
+ * `count` resends of one phone at once, each from another client address
+ * (X-Forwarded-For, behind TRUST_PROXY), alternating over the APIs at `urls`.
+ * For the per-phone limit across instances.
+ */
+export function resendsOfOnePhone(urls: string[], phone: string, count: number): Promise<Answer[]> {
+  return Promise.all(
+    Array.from({ length: count }, (_, i) =>
+      call(
+        urls[i % urls.length]!,
+        'POST',
+        '/api/v1/sms_settings/resend',
+        { phone },
+        { 'x-forwarded-for': `198.18.${i}.1` },
+      ),
+    ),
+  );
 }
 
 /**

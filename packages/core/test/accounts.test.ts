@@ -82,34 +82,29 @@ t.test('signin: SIGNIN_MAX_FAILED_PER_LOGIN wrong passwords lock the login out, 
 t.test('signin: a database failure is no wrong password', async (t) => {
   const name = login();
   await s.accounts.signup({ login: name, name: 'H', password: PASSWORD });
-  const broken = new AccountsService(
-    {
-      accounts: {
-        findByLogin: async () => {
-          throw new Error('database down');
-        },
-      } as unknown as typeof s.repositories.accounts,
-      sessions: s.repositories.sessions,
-    },
-    3600,
-    { reserve: (key) => s.redis.incr(`${s.config.QUEUE_PREFIX}:probe:${key}`).then(() => 0), refund: async () => {} },
-  );
+  // A service whose account look-up always fails, with the given failure budget.
+  const withBrokenLookup = (message: string, budget: ConstructorParameters<typeof AccountsService>[2]) =>
+    new AccountsService(
+      {
+        accounts: {
+          findByLogin: async () => {
+            throw new Error(message);
+          },
+        } as unknown as typeof s.repositories.accounts,
+        sessions: s.repositories.sessions,
+      },
+      3600,
+      budget,
+    );
+  const broken = withBrokenLookup('database down', {
+    reserve: (key) => s.redis.incr(`${s.config.QUEUE_PREFIX}:probe:${key}`).then(() => 0),
+    refund: async () => {},
+  });
   for (let i = 0; i < 5; i++) t.match(await rejection(broken.signin(name, PASSWORD)), { message: 'database down' });
   await s.accounts.signin(name, PASSWORD);
   t.pass('the login is not locked out by the failures');
   const refunds: string[] = [];
-  const counting = new AccountsService(
-    {
-      accounts: {
-        findByLogin: async () => {
-          throw new Error('down');
-        },
-      } as unknown as typeof s.repositories.accounts,
-      sessions: s.repositories.sessions,
-    },
-    3600,
-    { reserve: async () => 0, refund: async (key) => void refunds.push(key) },
-  );
+  const counting = withBrokenLookup('down', { reserve: async () => 0, refund: async (key) => void refunds.push(key) });
   await rejection(counting.signin('MiXed', PASSWORD));
   t.same(refunds, ['mixed'], 'the attempt is given back');
 });
