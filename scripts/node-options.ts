@@ -22,3 +22,6 @@ export const SERVICE_NODE_OPTIONS = ['--enable-source-maps', '--max-semi-space-s
 // flags like this one in NODE_OPTIONS, so it goes on the command line, before
 // the entry file (the Dockerfile's CMD, the units' ExecStart).
 export const SERVICE_V8_FLAGS = ['--heap-growing-percent=50'] as const;
+
+/** Both, as the processes get them on the command line (`pnpm start`, the bench). */
+export const SERVICE_NODE_ARGS = [...SERVICE_NODE_OPTIONS, ...SERVICE_V8_FLAGS] as const;

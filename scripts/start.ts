@@ -13,7 +13,7 @@
 // when both children drained cleanly.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { SERVICE_NODE_OPTIONS, SERVICE_V8_FLAGS } from './node-options';
+import { SERVICE_NODE_ARGS } from './node-options';
 
 // Compiled, this file is dist/scripts/start.js beside dist/apps/...; as source
 // (`pnpm dev`) it is scripts/start.ts, and the children run from source too.
@@ -23,7 +23,7 @@ const MIGRATE = 'packages/db/src/migrate-cli';
 const ENTRIES = ['apps/api/src/server', 'apps/worker/src/server'];
 
 function command(entry: string, watch: boolean): string[] {
-  if (compiled) return [...SERVICE_NODE_OPTIONS, ...SERVICE_V8_FLAGS, `dist/${entry}.js`];
+  if (compiled) return [...SERVICE_NODE_ARGS, `dist/${entry}.js`];
   // Development: TypeScript through tsx, restarted when a source file changes.
   return ['--import', 'tsx', ...(watch ? ['--watch'] : []), `${entry}.ts`];
 }

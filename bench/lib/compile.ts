@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { ROOT } from '@sms/testing';
 import * as esbuild from 'esbuild';
 import { NODE_BUNDLE } from '../../scripts/build';
-import { SERVICE_NODE_OPTIONS, SERVICE_V8_FLAGS } from '../../scripts/node-options';
+import { SERVICE_NODE_ARGS } from '../../scripts/node-options';
 
 /** bench/ entries compiled into dist/bench/: the source and where its bundle lands. */
 const BENCH_ENTRIES = ['anchor-server', 'baseline-server', 'raw-worker', 'worker-main'] as const;
@@ -20,7 +20,7 @@ export const API_BUNDLE = 'dist/apps/api/src/server.js';
 export const benchBundle = (entry: BenchEntry) => `dist/bench/${entry}.js`;
 
 /** What production runs each process with (scripts/start.ts, the Dockerfile, the systemd units). */
-export const PRODUCTION_NODE_ARGS: readonly string[] = [...SERVICE_NODE_OPTIONS, ...SERVICE_V8_FLAGS];
+export const PRODUCTION_NODE_ARGS: readonly string[] = SERVICE_NODE_ARGS;
 
 /** Workspace packages (TypeScript source) into the bundle; everything from node_modules stays an import. */
 const workspaceOnly: esbuild.Plugin = {

@@ -10,6 +10,13 @@ export const ID_PATTERN = '^[0-9a-f]{32}$';
 /** A login: 3–64 of A-Z a-z 0-9 . _ @ + - */
 export const LOGIN_PATTERN = '^[A-Za-z0-9._@+-]{3,64}$';
 
+/** A comma-separated variable's entries, trimmed, empty ones dropped. */
+export const commaList = (value = ''): string[] =>
+  value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+
 /**
  * A string enum as a plain JSON Schema `enum` (Type.Unsafe): a bad value is
  * reported with the allowed ones, and the OpenAPI document lists them, where a

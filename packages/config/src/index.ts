@@ -11,4 +11,4 @@ export {
   type DatabaseConnectionOptions,
 } from './database-url';
 export { metricsAccess, type TrustProxy } from './edge';
-export { redisTarget, type HostPort, type RedisClusterTarget, type RedisTarget, type RedisVariables } from './redis';
+export { redisTarget, type RedisVariables } from './redis';

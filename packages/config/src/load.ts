@@ -4,6 +4,7 @@ import { ConfigSchema, type Env } from './schema';
 import { ConfigError } from './config-error';
 import { checkEdge, parseTrustProxy, type TrustProxy } from './edge';
 import { redisTarget } from './redis';
+import { commaList } from './formats';
 
 /** Used when APP_SECRET is unset outside production; never valid in production. */
 const DEVELOPMENT_SECRET = 'development-only-secret-do-not-use-in-production';
@@ -14,7 +15,7 @@ export type Config = Omit<
 > & {
   TRUST_PROXY: TrustProxy;
   APP_SECRET: string;
-  SMS_TRANSPORT: 'messagebird' | 'bird' | 'log';
+  SMS_TRANSPORT: NonNullable<Env['SMS_TRANSPORT']>;
   /** ISO alpha-2 codes; empty means every country. */
   SMS_ALLOWED_COUNTRIES: string[];
   SMS_ALLOWED_NUMBER_TYPES: string[];
@@ -37,12 +38,6 @@ function describe(error: AjvError): string {
   if (error.params?.allowedValues) why = `must be one of: ${error.params.allowedValues.join(', ')}`;
   return `${variable} ${why}`;
 }
-
-const list = (value = '') =>
-  value
-    .split(',')
-    .map((v) => v.trim())
-    .filter(Boolean);
 
 /**
  * Reads and validates the environment once, at start. Throws ConfigError with a
@@ -108,8 +103,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     APP_SECRET: parsed.APP_SECRET ?? DEVELOPMENT_SECRET,
     SMS_TRANSPORT: transport,
     TRUST_PROXY: parseTrustProxy(parsed.TRUST_PROXY),
-    SMS_ALLOWED_COUNTRIES: countries === '*' ? [] : list(countries).map((c) => c.toUpperCase()),
-    SMS_ALLOWED_NUMBER_TYPES: list(parsed.SMS_ALLOWED_NUMBER_TYPES),
+    SMS_ALLOWED_COUNTRIES: countries === '*' ? [] : commaList(countries).map((c) => c.toUpperCase()),
+    SMS_ALLOWED_NUMBER_TYPES: commaList(parsed.SMS_ALLOWED_NUMBER_TYPES),
     warnings,
   };
 }

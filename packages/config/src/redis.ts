@@ -1,4 +1,5 @@
 import { ConfigError } from './config-error';
+import { commaList } from './formats';
 
 export interface HostPort {
   host: string;
@@ -40,12 +41,6 @@ function hostPort(value: string, variable: string): HostPort {
   return { host, port };
 }
 
-const entries = (value: string) =>
-  value
-    .split(',')
-    .map((v) => v.trim())
-    .filter(Boolean);
-
 /**
  * The Redis the variables name. Throws ConfigError (one line naming the
  * variable) for a bad node list or NAT map, and for cluster options set without
@@ -58,7 +53,7 @@ export function redisTarget(config: RedisVariables): RedisTarget {
     return { url: config.REDIS_URL };
   }
   const natMap: Record<string, HostPort> = {};
-  for (const pair of entries(config.REDIS_CLUSTER_NAT_MAP ?? '')) {
+  for (const pair of commaList(config.REDIS_CLUSTER_NAT_MAP)) {
     const [from, to, extra] = pair.split('=');
     if (!from || !to || extra !== undefined) {
       throw new ConfigError('Invalid configuration: REDIS_CLUSTER_NAT_MAP needs announced:port=reachable:port entries');
@@ -68,7 +63,7 @@ export function redisTarget(config: RedisVariables): RedisTarget {
   }
   return {
     cluster: {
-      nodes: entries(config.REDIS_CLUSTER_NODES).map((node) => hostPort(node, 'REDIS_CLUSTER_NODES')),
+      nodes: commaList(config.REDIS_CLUSTER_NODES).map((node) => hostPort(node, 'REDIS_CLUSTER_NODES')),
       username: config.REDIS_CLUSTER_USERNAME,
       password: config.REDIS_CLUSTER_PASSWORD,
       tls: config.REDIS_CLUSTER_TLS,

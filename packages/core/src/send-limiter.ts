@@ -1,5 +1,5 @@
 import type { SmsMessagesRepository } from '@sms/db';
-import { defineBudgetCommands, LimitKeys, spendBudgets, type Budget, type RedisClient } from './budgets';
+import { defineBudgetCommands, LimitKeys, spendBudgets, type Budget, type RedisClient, type Spent } from './budgets';
 import { HOUR_MS, waitFromHistory } from './limit-window';
 
 const MINUTE_MS = 60_000;
@@ -31,8 +31,6 @@ export interface Requester {
   ip?: string;
 }
 
-type Decision = { waitMs: number; refusedBy: Budget | 'cooldown' | null };
-
 /**
  * SMS send budgets, counted in Redis so they hold across API instances:
  * per requester (account, client IP) before anything is looked up, then per
@@ -45,8 +43,9 @@ type Decision = { waitMs: number; refusedBy: Budget | 'cooldown' | null };
  */
 export class SendLimiter {
   private readonly keys: LimitKeys;
-  /** The one global total's key: a keyed hash, made once rather than per send. */
+  /** The totals' keys are keyed hashes: made once each rather than per send (countries are a bounded set). */
   private readonly globalKey: string;
+  private readonly countryKeys = new Map<string, string>();
 
   constructor(
     private readonly redis: RedisClient,
@@ -80,8 +79,8 @@ export class SendLimiter {
 
   /** Counts an SMS to `phone` (in `country`, ISO alpha-2 or `001` for non-geographic) against its budgets. */
   async hit(phone: string, country: string): Promise<LimitDecision> {
-    const countryKey = this.keys.total('country', country);
-    let result: Decision;
+    const countryKey = this.countryKey(country);
+    let result: Spent;
     try {
       result = await this.fromRedis(phone, countryKey);
     } catch (err) {
@@ -94,7 +93,13 @@ export class SendLimiter {
     return decision(result.waitMs);
   }
 
-  private fromRedis(phone: string, countryKey: string): Promise<Decision> {
+  private countryKey(country: string): string {
+    let key = this.countryKeys.get(country);
+    if (key === undefined) this.countryKeys.set(country, (key = this.keys.total('country', country)));
+    return key;
+  }
+
+  private fromRedis(phone: string, countryKey: string): Promise<Spent> {
     const { config } = this;
     const base = this.keys.key('phone', phone);
     // The phone's own keys (its slot), then the totals (theirs): a phone in its

@@ -61,7 +61,8 @@ export interface RedisOutages {
 /**
  * One line when Redis becomes unreachable, naming REDIS_URL or REDIS_CLUSTER_NODES (never the value,
  * which may hold a password) and the cause, and one when every connection is
- * back; ioredis meanwhile reconnects with its backoff (50 ms more per try, at
+ * back; ioredis meanwhile reconnects with its own backoff (one server: doubling
+ * from 50 ms up to 5 s, with jitter; a cluster: 100 ms plus 2 ms per try, at
  * most 2 s) and nothing is logged per try. Several connections of one process
  * make one outage, not one each.
  */

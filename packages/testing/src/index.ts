@@ -8,7 +8,7 @@ export { call, session, type Answer } from './http';
 export { checkedCall, contractChecker, OPENAPI_DOCUMENT, type ContractAnswer, type ContractChecker } from './contract';
 export { logSink, waitForLine, type LogLine, type LogSink } from './logs';
 export { freePort } from './ports';
-export { BIRD_SIGNING_KEY, birdSmsEvent, signBirdWebhook, type BirdSignOptions } from './bird-webhooks';
+export { BIRD_SIGNING_KEY, birdSmsEvent, signBirdWebhook } from './bird-webhooks';
 export { PUBLIC_URL, reportPath, signMessageBirdReport, SIGNING_KEY, type SignOptions } from './messagebird-reports';
 export {
   liveProcesses,

@@ -2,7 +2,7 @@ import https from 'node:https';
 import type { Logger } from 'pino';
 import { BIRD_METADATA_KEY } from '@sms/jobs';
 import { classifyBirdFailure } from './bird-errors';
-import { parseRetryAfter } from './classify';
+import { falseSuccess, parseRetryAfter } from './classify';
 import { NoResponseError, postJson, type JsonResponse } from './https-json';
 import { SendError, warnIfAmbiguous, type OutgoingSms, type SendResult, type Transport } from './transport';
 
@@ -32,10 +32,12 @@ function birdBaseUrl(accessKey: string): string {
 export class BirdTransport implements Transport {
   readonly name = 'bird' as const;
   private readonly url: string;
+  private readonly headers: Record<string, string>;
   private readonly agent: https.Agent;
 
   constructor(private readonly options: BirdOptions) {
     this.url = `${birdBaseUrl(options.accessKey)}/v1/sms/messages`;
+    this.headers = { authorization: `Bearer ${options.accessKey}` };
     // Our own request, unlike the legacy SDK's: nothing piles up on a kept-alive socket.
     this.agent = new https.Agent({ keepAlive: true });
   }
@@ -45,7 +47,7 @@ export class BirdTransport implements Transport {
     try {
       response = await postJson(
         this.url,
-        { authorization: `Bearer ${this.options.accessKey}` },
+        this.headers,
         {
           from: this.options.from,
           to: sms.to,
@@ -78,15 +80,7 @@ export class BirdTransport implements Transport {
     }
     const id = (body as { id?: unknown } | null)?.id;
     if (typeof id !== 'string' || id === '') {
-      throw this.logged(
-        sms,
-        new SendError(`Bird: HTTP ${statusCode} without a message id`, {
-          kind: 'retry',
-          reason: 'false_success',
-          ambiguous: true,
-          statusCode,
-        }),
-      );
+      throw this.logged(sms, falseSuccess('Bird', statusCode));
     }
     return { providerMessageId: id };
   }

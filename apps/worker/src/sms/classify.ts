@@ -113,6 +113,16 @@ export function classifyFailure(failure: Failure): SendError {
   return new SendError(message, { ...base, kind: 'retry', reason: 'bad_response', ambiguous: true });
 }
 
+/** A 2xx that names no message: the provider may have sent it, so it is retried as ambiguous. */
+export function falseSuccess(provider: string, statusCode: number | undefined): SendError {
+  return new SendError(`${provider}: HTTP ${statusCode ?? '2xx'} without a message id`, {
+    kind: 'retry',
+    reason: 'false_success',
+    ambiguous: true,
+    statusCode,
+  });
+}
+
 /** Retry-After in seconds or as an HTTP date, in ms; undefined when absent or unusable. */
 export function parseRetryAfter(value: string | string[] | undefined, now = Date.now()): number | undefined {
   const raw = Array.isArray(value) ? value[0] : value;

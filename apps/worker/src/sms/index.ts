@@ -9,8 +9,6 @@ import type { Transport } from './transport';
 export type { Transport, OutgoingSms, SendResult, FailureKind } from './transport';
 export { SendError } from './transport';
 export { LogTransport } from './log';
-export { MessageBirdTransport } from './messagebird';
-export { BirdTransport } from './bird';
 
 type TransportConfig = Pick<
   Config,

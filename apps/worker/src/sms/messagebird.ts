@@ -2,7 +2,7 @@ import type https from 'node:https';
 import { initClient, type Message, type MessageBird } from 'messagebird';
 import type { Logger } from 'pino';
 import { createMessageBirdAgent, installGlobalAgent } from './agent';
-import { parseRetryAfter } from './classify';
+import { falseSuccess, parseRetryAfter } from './classify';
 import { classifyProviderFailure, type ProviderErrorItem } from './messagebird-errors';
 import { observeHttp, withObservation, type HttpObservation } from './http-observer';
 import { SendError, warnIfAmbiguous, type OutgoingSms, type SendResult, type Transport } from './transport';
@@ -97,15 +97,7 @@ export class MessageBirdTransport implements Transport {
     const id = typeof message?.id === 'string' && message.id !== '' ? message.id : null;
     const sentCount = Number(message?.recipients?.totalSentCount ?? 0);
     if (id === null) {
-      throw this.logged(
-        sms,
-        new SendError(`MessageBird: HTTP ${status ?? '2xx'} without a message id`, {
-          kind: 'retry',
-          reason: 'false_success',
-          ambiguous: true,
-          statusCode: status,
-        }),
-      );
+      throw this.logged(sms, falseSuccess('MessageBird', status));
     }
     if (!(sentCount >= 1)) {
       throw this.logged(

@@ -1,8 +1,9 @@
+import type { Config } from '@sms/config';
 import type { Logger } from 'pino';
 
 /** One SMS as the worker hands it to a transport. */
 export interface OutgoingSms {
-  /** The sms_messages id; sent to the provider as `reference` so delivery reports can be matched. */
+  /** The sms_messages id; sent with the SMS (MessageBird's `reference`, Bird's `metadata`) so delivery reports find the row. */
   id: string;
   /** E.164, with the leading `+`. */
   to: string;
@@ -16,7 +17,7 @@ export interface SendResult {
 
 export interface Transport {
   /** `bench`: the benchmark's fake provider (bench/worker-main.ts), never configurable. */
-  readonly name: 'messagebird' | 'bird' | 'log' | 'bench';
+  readonly name: Config['SMS_TRANSPORT'] | 'bench';
   /** Resolves only when the provider took the message; otherwise rejects, preferably with a SendError. */
   send(sms: OutgoingSms): Promise<SendResult>;
   close(): Promise<void>;
