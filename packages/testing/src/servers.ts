@@ -34,6 +34,18 @@ function spawnServer(command: string, args: string[]): Spawned {
   return { child, exited, output: () => output };
 }
 
+/** Waits until the server prints `marker`; fails at once, with its output, if it exits first. */
+function waitForOutput(s: Spawned, marker: string, what: string, timeoutMs: number): Promise<unknown> {
+  return waitFor(
+    () => {
+      if (s.child.exitCode !== null) throw new Error(`${what} exited: ${s.output().slice(-2000)}`);
+      return s.output().includes(marker);
+    },
+    timeoutMs,
+    `${what} to start`,
+  );
+}
+
 async function stopSpawned(s: Spawned | null, signal: NodeJS.Signals) {
   if (!s || s.child.exitCode !== null || s.child.signalCode !== null) return;
   s.child.kill(signal);
@@ -64,14 +76,7 @@ export async function privateRedis(t: Teardown): Promise<Server> {
   const start = async () => {
     const s = spawnServer('redis-server', privateRedisArgs(port));
     current = s;
-    await waitFor(
-      () => {
-        if (s.child.exitCode !== null) throw new Error(`redis-server exited: ${s.output()}`);
-        return s.output().includes('Ready to accept connections');
-      },
-      10_000,
-      'redis-server to start',
-    );
+    await waitForOutput(s, 'Ready to accept connections', 'redis-server', 10_000);
   };
   await start();
   return { port, url: `redis://127.0.0.1:${port}`, start, stop: (signal = 'SIGTERM') => stopSpawned(current, signal) };
@@ -113,14 +118,7 @@ export async function privateMariadb(t: Teardown): Promise<Server> {
       '--max-connections=500',
     ]);
     current = s;
-    await waitFor(
-      () => {
-        if (s.child.exitCode !== null) throw new Error(`mariadbd exited: ${s.output().slice(-2000)}`);
-        return s.output().includes('ready for connections');
-      },
-      30_000,
-      'mariadbd to start',
-    );
+    await waitForOutput(s, 'ready for connections', 'mariadbd', 30_000);
   };
   await start();
   return {
@@ -183,14 +181,7 @@ export async function privateRedisCluster(t: Teardown): Promise<RedisClusterServ
   }
   const ports = [...nodes.keys()];
   for (const [port, s] of nodes) {
-    await waitFor(
-      () => {
-        if (s.child.exitCode !== null) throw new Error(`redis-server on ${port} exited: ${s.output()}`);
-        return s.output().includes('Ready to accept connections');
-      },
-      10_000,
-      'cluster node to start',
-    );
+    await waitForOutput(s, 'Ready to accept connections', `cluster node on ${port}`, 10_000);
   }
   await redisCli(ports[0]!, [
     '--cluster',
