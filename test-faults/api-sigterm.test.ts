@@ -3,8 +3,10 @@
 // refused afterwards, and the process exits 0. The load is sign-ins (scrypt,
 // tens of ms each on a small thread pool) and PUTs, so that hundreds are
 // still in flight when the signal arrives.
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { createDb } from '@sms/db';
-import { call, createTestConfig, session, startApi, waitFor, type Answer } from '@sms/testing';
+import { call, createTestConfig, session, startApi, waitFor, type Answer, type LogLine } from '@sms/testing';
 import t from 'tap';
 import { Client } from 'undici';
 import { LOAD_LIMITS, phones, seedUsers } from './lib/fixtures';
@@ -198,3 +200,71 @@ t.test('SIGTERM under pipelined load: received requests answered, no error, then
     'every PUT answered 200 has its SMS row, and no other',
   );
 });
+
+// Why the test above once lost two answers: a client busy elsewhere (not
+// reading) while still writing pipelined requests. If the API closes its
+// socket with the client's bytes unread, or they arrive after the close, the
+// kernel resets the connection; the client's next write fails (EPIPE) and the
+// answers waiting unread in its buffer are lost with it. Step by step here: the
+// API must end the connection after its last answer and keep reading until the
+// client has read that far and closed its own end.
+t.test(
+  'SIGTERM while a busy client is still writing: its answers arrive, then a clean end, never a reset',
+  async (t) => {
+    const config = await createTestConfig(t);
+    const { prisma, close } = createDb(config);
+    t.teardown(close);
+    const { proc: api, url } = await startApi(t, config, LOAD_LIMITS);
+    const [user] = await seedUsers(prisma, 1, 'busy');
+    const socket = connect(Number(new URL(url).port), '127.0.0.1');
+    t.teardown(() => socket.destroy());
+    await once(socket, 'connect');
+    socket.pause(); // busy: it reads nothing until the end
+    let failure: string | undefined;
+    socket.on('error', (err) => (failure ??= err.message));
+    const request = (id: string) =>
+      `GET /api/v1/sms_settings/${user!.userId} HTTP/1.1\r\nhost: api\r\n` +
+      `x-session-id: ${user!.sessionId}\r\nx-request-id: ${id}\r\n\r\n`;
+    const writeErrors: string[] = [];
+    const write = (id: string) =>
+      new Promise<void>((resolve) =>
+        socket.write(request(id), (err) => {
+          if (err) writeErrors.push(`${id}: ${err.message}`);
+          resolve();
+        }),
+      );
+    const logged = (id: string, msg: string) => (l: LogLine) => l.reqId === id && l.msg === msg;
+
+    await write('a1');
+    await api.waitForLine(logged('a1', 'request completed'), 10_000, 'a1 answered');
+    const exit = api.stop('SIGTERM');
+    await api.waitForLine((l) => l.msg === 'shutting down');
+    // Still writing after the signal, one request after another, each once the
+    // API has read the one before or has exited.
+    for (const id of ['b1', 'b2', 'b3', 'b4']) {
+      await write(id);
+      await waitFor(() => api.lines.some(logged(id, 'incoming request')) || api.child.exitCode !== null, 10_000, id);
+    }
+    t.same(writeErrors, [], 'every write was accepted: the API did not reset the connection');
+
+    // Now it reads: the answer owed, then the end of the connection.
+    let text = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (text += chunk));
+    const ended = new Promise<string | undefined>((resolve) => {
+      if (socket.destroyed) return resolve(failure);
+      socket.once('end', () => resolve('end'));
+      socket.once('close', () => resolve(failure));
+    });
+    socket.resume();
+    t.equal(await ended, 'end', 'the connection ended cleanly');
+    const statuses = [...text.matchAll(/^HTTP\/1\.1 (\d{3})/gm)].map((m) => m[1]);
+    t.equal(statuses[0], '200', 'the answer to the request received before the signal arrived');
+    t.ok(
+      statuses.slice(1).every((s) => s === '503'),
+      `requests after the signal: refused or not answered (${statuses.slice(1).join(', ') || 'none answered'})`,
+    );
+    socket.end();
+    t.same(await exit, { code: 0, signal: null }, 'the API exits 0 once the client has closed');
+  },
+);

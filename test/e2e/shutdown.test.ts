@@ -1,7 +1,9 @@
 // A client that stops reading an answer must not hold the API's shutdown: after
 // the drain has answered every request received, the connections left are
-// closed. (Before: the process waited for such a connection until its 25 s
+// ended, and cut if their clients do not close them. (Before: the process waited for such a connection until its 25 s
 // kill timer, exit 1 — about one SIGTERM in two after a cancelled download.)
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { createTestConfig, startApi } from '@sms/testing';
 import t from 'tap';
 
@@ -19,4 +21,22 @@ t.test('an API process whose client cancelled an unread answer stops at once on 
     t.same(await proc.stop('SIGTERM', 10_000), { code: 0, signal: null }, `try ${i}: exit 0`);
     t.ok(Date.now() - started < 10_000, `try ${i}: stopped in ${Date.now() - started} ms`);
   }
+});
+
+// The drain ends each connection and then waits for the client to close its
+// end (so a client still writing is not reset); one that never does is cut
+// after a short linger, not at the kill timer.
+t.test('a client that neither reads nor closes does not hold the shutdown', async (t) => {
+  const config = await createTestConfig(t);
+  const { proc, url } = await startApi(t, config);
+  const socket = connect(Number(new URL(url).port), '127.0.0.1');
+  t.teardown(() => socket.destroy());
+  await once(socket, 'connect');
+  socket.on('error', () => {}); // it is cut: that is the point
+  socket.pause();
+  socket.write('GET /health/live HTTP/1.1\r\nhost: api\r\nx-request-id: mute1\r\n\r\n');
+  await proc.waitForLine((l) => l.reqId === 'mute1' && l.msg === 'request completed');
+  const started = Date.now();
+  t.same(await proc.stop('SIGTERM', 10_000), { code: 0, signal: null }, 'exit 0');
+  t.ok(Date.now() - started < 10_000, `stopped in ${Date.now() - started} ms`);
 });

@@ -48,10 +48,10 @@ function serverOptions(config: Config): FastifyServerOptions {
     onConstructorPoisoning: 'error',
     // plugins/drain.ts answers requests arriving while closing, with the API's 503 body.
     return503OnClosing: false,
-    // After the drain (plugins/drain.ts) has answered every request received,
-    // every connection left is closed: a client that stopped reading an answer
-    // must not hold the shutdown until the process is killed.
-    forceCloseConnections: true,
+    // plugins/drain.ts ends every connection once the requests received are
+    // answered, gracefully and with a bound (a client that stopped reading
+    // cannot hold the shutdown); destroying them here would reset them.
+    forceCloseConnections: false,
     ...frameworkErrorOptions,
   };
 }

@@ -17,12 +17,7 @@ if (config.ADMIN_LOGIN && config.ADMIN_PASSWORD) {
   app.log.info({ login: config.ADMIN_LOGIN, result }, 'bootstrap admin');
 }
 
-// No `connection: close` on answers while draining: with pipelined requests it
-// would end the connection after the first answer and drop the others' (the
-// drain plugin waits for them all; Node's server.close() then reaps the idle
-// keep-alive connections, and requests arriving meanwhile get `connection: close`).
-
-// SIGTERM/SIGINT: answer what was received (plugins/drain.ts), stop listening, close pools.
+// SIGTERM/SIGINT: answer what was received and end the connections (plugins/drain.ts), stop listening, close pools.
 closeWithGrace({ delay: 25_000 }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, 'shutting down after an error');
   else app.log.info({ signal }, 'shutting down');
