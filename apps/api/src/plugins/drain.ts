@@ -41,12 +41,16 @@ export default fp(
       endConnection?.(socket);
     });
 
-    fastify.addHook('onRequest', async (request, reply) => {
+    // A callback hook, as the app's other per-request ones: an async hook costs
+    // a promise and a microtask turn on every request. Answering early = not
+    // calling done().
+    fastify.addHook('onRequest', (request, reply, done) => {
       if (request.raw.socket?.writableEnded) {
         // Read on a connection we have ended: no answer can reach the client,
         // so none is made; its body is read and dropped, never left unread.
         request.raw.resume();
-        return reply.hijack();
+        reply.hijack();
+        return;
       }
       if (closing) {
         // Fastify marks answers `connection: close` while closing, and Node then
@@ -54,9 +58,10 @@ export default fp(
         // the reset above. The connection stays open until its graceful end.
         reply.raw.removeHeader('connection');
         // Expected while shutting down: logged as a rejection, not as a failure.
-        return sendError(reply, request, new AppError(503, ErrorCode.UNAVAILABLE, 'shutting down; retry'), {
+        void sendError(reply, request, new AppError(503, ErrorCode.UNAVAILABLE, 'shutting down; retry'), {
           expected: true,
         });
+        return;
       }
       inFlight.add(reply);
       // 'close' comes once the answer is written, or when the client went away.
@@ -64,6 +69,7 @@ export default fp(
         inFlight.delete(reply);
         if (inFlight.size === 0) drained();
       });
+      done();
     });
 
     fastify.addHook('preClose', async () => {
