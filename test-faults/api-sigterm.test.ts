@@ -6,10 +6,19 @@
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { createDb } from '@sms/db';
-import { call, createTestConfig, session, startApi, waitFor, type Answer, type LogLine } from '@sms/testing';
+import {
+  call,
+  createTestConfig,
+  session,
+  startApi,
+  waitFor,
+  type Answer,
+  type LogLine,
+  type Teardown,
+} from '@sms/testing';
 import t from 'tap';
 import { Client } from 'undici';
-import { LOAD_LIMITS, phones, seedUsers } from './lib/fixtures';
+import { LOAD_LIMITS, phones, seedUsers, type SeededUser } from './lib/fixtures';
 
 const SIGNINS = 200;
 const PUTS = 200;
@@ -201,6 +210,66 @@ t.test('SIGTERM under pipelined load: received requests answered, no error, then
   );
 });
 
+/** A client on a bare socket, to control when it reads and writes. */
+async function rawClient(t: Teardown, url: string) {
+  const socket = connect(Number(new URL(url).port), '127.0.0.1');
+  t.teardown(() => socket.destroy());
+  await once(socket, 'connect');
+  socket.pause(); // busy: it reads nothing until told to
+  let failure: string | undefined;
+  socket.on('error', (err) => (failure ??= err.message));
+  const writeErrors: string[] = [];
+  return {
+    socket,
+    writeErrors,
+    /** Resolves once the bytes are handed to the kernel; an error is recorded, not thrown. */
+    write: (text: string) =>
+      new Promise<void>((resolve) =>
+        socket.write(text, (err) => {
+          if (err) writeErrors.push(err.message);
+          resolve();
+        }),
+      ),
+    /** Reads to the end of the connection: every answer (status by x-request-id), and how it ended. */
+    async readAll(): Promise<{ statuses: Map<string, number>; ending: string | undefined }> {
+      const chunks: Buffer[] = [];
+      const ending = new Promise<string | undefined>((resolve) => {
+        if (socket.destroyed) return resolve(failure);
+        socket.once('end', () => resolve('end'));
+        socket.once('close', () => resolve(failure));
+      });
+      socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+      socket.resume();
+      const result = await ending;
+      return { statuses: answersIn(Buffer.concat(chunks)), ending: result };
+    },
+  };
+}
+
+/** The HTTP/1.1 answers in a byte stream (content-length bodies), by x-request-id. */
+function answersIn(data: Buffer): Map<string, number> {
+  const statuses = new Map<string, number>();
+  let at = 0;
+  while (at < data.length) {
+    const headEnd = data.indexOf('\r\n\r\n', at);
+    if (headEnd < 0) throw new Error(`a truncated answer at byte ${at}`);
+    const head = data.subarray(at, headEnd).toString('latin1');
+    const status = /^HTTP\/1\.1 (\d{3})/.exec(head);
+    const id = /^x-request-id: (.*)$/im.exec(head);
+    const length = /^content-length: (\d+)$/im.exec(head);
+    if (!status || !id) throw new Error(`not an answer of the API at byte ${at}: ${head.slice(0, 200)}`);
+    statuses.set(id[1]!.trim(), Number(status[1]));
+    at = headEnd + 4 + Number(length?.[1] ?? 0);
+  }
+  return statuses;
+}
+
+const settingsRequest = (user: SeededUser, id: string) =>
+  `GET /api/v1/sms_settings/${user.userId} HTTP/1.1\r\nhost: api\r\n` +
+  `x-session-id: ${user.sessionId}\r\nx-request-id: ${id}\r\n\r\n`;
+const logged = (id: string, msg: string) => (l: LogLine) => l.reqId === id && l.msg === msg;
+const connectionsClosed = (l: LogLine) => l.msg === 'connections closed';
+
 // Why the test above once lost two answers: a client busy elsewhere (not
 // reading) while still writing pipelined requests. If the API closes its
 // socket with the client's bytes unread, or they arrive after the close, the
@@ -216,55 +285,95 @@ t.test(
     t.teardown(close);
     const { proc: api, url } = await startApi(t, config, LOAD_LIMITS);
     const [user] = await seedUsers(prisma, 1, 'busy');
-    const socket = connect(Number(new URL(url).port), '127.0.0.1');
-    t.teardown(() => socket.destroy());
-    await once(socket, 'connect');
-    socket.pause(); // busy: it reads nothing until the end
-    let failure: string | undefined;
-    socket.on('error', (err) => (failure ??= err.message));
-    const request = (id: string) =>
-      `GET /api/v1/sms_settings/${user!.userId} HTTP/1.1\r\nhost: api\r\n` +
-      `x-session-id: ${user!.sessionId}\r\nx-request-id: ${id}\r\n\r\n`;
-    const writeErrors: string[] = [];
-    const write = (id: string) =>
-      new Promise<void>((resolve) =>
-        socket.write(request(id), (err) => {
-          if (err) writeErrors.push(`${id}: ${err.message}`);
-          resolve();
-        }),
-      );
-    const logged = (id: string, msg: string) => (l: LogLine) => l.reqId === id && l.msg === msg;
+    const client = await rawClient(t, url);
 
-    await write('a1');
+    await client.write(settingsRequest(user!, 'a1'));
     await api.waitForLine(logged('a1', 'request completed'), 10_000, 'a1 answered');
     const exit = api.stop('SIGTERM');
     await api.waitForLine((l) => l.msg === 'shutting down');
     // Still writing after the signal, one request after another, each once the
     // API has read the one before or has exited.
     for (const id of ['b1', 'b2', 'b3', 'b4']) {
-      await write(id);
+      await client.write(settingsRequest(user!, id));
       await waitFor(() => api.lines.some(logged(id, 'incoming request')) || api.child.exitCode !== null, 10_000, id);
     }
-    t.same(writeErrors, [], 'every write was accepted: the API did not reset the connection');
+    t.same(client.writeErrors, [], 'every write was accepted: the API did not reset the connection');
 
     // Now it reads: the answer owed, then the end of the connection.
-    let text = '';
-    socket.setEncoding('utf8');
-    socket.on('data', (chunk: string) => (text += chunk));
-    const ended = new Promise<string | undefined>((resolve) => {
-      if (socket.destroyed) return resolve(failure);
-      socket.once('end', () => resolve('end'));
-      socket.once('close', () => resolve(failure));
-    });
-    socket.resume();
-    t.equal(await ended, 'end', 'the connection ended cleanly');
-    const statuses = [...text.matchAll(/^HTTP\/1\.1 (\d{3})/gm)].map((m) => m[1]);
-    t.equal(statuses[0], '200', 'the answer to the request received before the signal arrived');
-    t.ok(
-      statuses.slice(1).every((s) => s === '503'),
-      `requests after the signal: refused or not answered (${statuses.slice(1).join(', ') || 'none answered'})`,
-    );
-    socket.end();
-    t.same(await exit, { code: 0, signal: null }, 'the API exits 0 once the client has closed');
+    const { statuses, ending } = await client.readAll();
+    t.equal(ending, 'end', 'the connection ended cleanly');
+    t.equal(statuses.get('a1'), 200, 'the answer to the request received before the signal arrived');
+    for (const id of ['b1', 'b2', 'b3', 'b4']) {
+      if (!statuses.has(id) && !api.lines.some(logged(id, 'request dropped: its connection is closing'))) {
+        t.fail(`${id}: neither answered nor dropped`);
+      } else if (statuses.has(id) && statuses.get(id) !== 503) t.fail(`${id}: answered ${statuses.get(id)}`);
+    }
+    client.socket.end();
+    t.same(await exit, { code: 0, signal: null }, 'the API exits 0');
+    t.match(api.lines.find(connectionsClosed), { cut: 0 }, 'closed by the client, not cut');
   },
 );
+
+// A deep pipeline on one connection, with large answers (the OpenAPI document)
+// among small ones, so that Node stops reading while answers wait to be
+// written, and answers, 503s among them, queue behind one another; the client
+// reads nothing until the API has the signal. Every request the API read is
+// answered (200 if before the signal, else 503) or, once the connection is
+// ending, dropped and logged; none vanish.
+t.test('SIGTERM with a deep pipeline on one connection: no request the API read vanishes', async (t) => {
+  const config = await createTestConfig(t);
+  const { prisma, close } = createDb(config);
+  t.teardown(close);
+  const { proc: api, url } = await startApi(t, config, LOAD_LIMITS);
+  const [user] = await seedUsers(prisma, 1, 'deep');
+  const client = await rawClient(t, url);
+  const docs = (id: string) => `GET /docs/json HTTP/1.1\r\nhost: api\r\nx-request-id: ${id}\r\n\r\n`;
+  // 6.7 MB of answers at once, more than the sockets' buffers hold.
+  const first = Array.from({ length: 200 }, (_, i) => `d${i}`);
+  void client.write(first.map((id, i) => (i % 2 === 0 ? docs(id) : settingsRequest(user!, id))).join(''));
+  await api.waitForLine((l) => l.msg === 'request completed' && l.reqId === 'd0', 10_000, 'the first answer');
+  const exit = api.stop('SIGTERM');
+  await api.waitForLine((l) => l.msg === 'shutting down');
+  // More requests after the signal, one write each: Node reads the first (a
+  // 503 queued behind the answers not yet written) and stops reading until
+  // those are written.
+  for (let i = 200; i < 300; i++) await client.write(settingsRequest(user!, `d${i}`));
+  const read = (l: LogLine) => l.msg === 'incoming request' && /^d\d+$/.test(String(l.reqId));
+
+  const { statuses, ending } = await client.readAll();
+  client.socket.end();
+  t.same(await exit, { code: 0, signal: null }, 'the API exits 0');
+  t.equal(ending, 'end', 'the connection ended cleanly');
+  const signalAt = api.lines.findIndex((l) => l.msg === 'shutting down');
+  const before = api.lines
+    .slice(0, signalAt)
+    .filter(read)
+    .map((l) => String(l.reqId));
+  const after = api.lines
+    .slice(signalAt)
+    .filter(read)
+    .map((l) => String(l.reqId));
+  const dropped = new Set(
+    api.lines.filter((l) => l.msg === 'request dropped: its connection is closing').map((l) => String(l.reqId)),
+  );
+  t.comment(
+    `read before the signal ${before.length}, after ${after.length} (${dropped.size} of them dropped); ` +
+      `answers ${statuses.size}`,
+  );
+  t.ok(before.length === 200 && after.length > 0, 'the signal came between the two');
+  t.ok(
+    after.some((id) => statuses.get(id) === 503),
+    'a 503 queued behind the answers was written before the connection ended',
+  );
+  t.same(
+    before.filter((id) => statuses.get(id) !== 200),
+    [],
+    'every request read before the signal was answered 200',
+  );
+  t.same(
+    after.filter((id) => (dropped.has(id) ? statuses.has(id) : statuses.get(id) !== 503)),
+    [],
+    'every request read after it was answered 503, or dropped (and then not answered)',
+  );
+  t.match(api.lines.find(connectionsClosed), { cut: 0 }, 'closed by the client, not cut');
+});
