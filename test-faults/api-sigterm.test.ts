@@ -377,3 +377,80 @@ t.test('SIGTERM with a deep pipeline on one connection: no request the API read 
   );
   t.match(api.lines.find(connectionsClosed), { cut: 0 }, 'closed by the client, not cut');
 });
+
+// The client of a request still running goes away during the drain: the
+// request's work still completes, on pools that stay open until it has.
+// (Before: its connection closing counted as answered, the drain ended and the
+// pools closed under the handler.) A sign-in: scrypt takes tens of ms, then
+// the session is written.
+t.test(
+  'SIGTERM, and the client of a running request goes away: its work completes before the pools close',
+  async (t) => {
+    const config = await createTestConfig(t);
+    const { prisma, close } = createDb(config);
+    t.teardown(close);
+    const { proc: api, url } = await startApi(t, config, LOAD_LIMITS);
+    const login = `gone${process.pid}`;
+    const password = 'correct horse battery';
+    t.equal((await call(url, 'POST', '/api/v1/signup', { login, name: login, password })).status, 201);
+    const account = await prisma.account.findFirstOrThrow({ where: { login } });
+    const sessionsBefore = await prisma.session.count({ where: { userId: account.id } });
+
+    const client = await rawClient(t, url);
+    const body = JSON.stringify({ login, password });
+    await client.write(
+      `POST /api/v1/signin HTTP/1.1\r\nhost: api\r\ncontent-type: application/json\r\n` +
+        `content-length: ${Buffer.byteLength(body)}\r\nx-request-id: g1\r\n\r\n${body}`,
+    );
+    await api.waitForLine(logged('g1', 'incoming request'));
+    const exit = api.stop('SIGTERM');
+    await api.waitForLine((l) => l.msg === 'shutting down');
+    client.socket.destroy(); // gone, while scrypt runs
+
+    t.same(await exit, { code: 0, signal: null }, 'the API exits 0');
+    t.same(
+      api.lines.filter((l) => Number(l.level) >= 50).map((l) => `${String(l.msg)} ${JSON.stringify(l.err ?? '')}`),
+      [],
+      'no error-level line',
+    );
+    t.equal(
+      await prisma.session.count({ where: { userId: account.id } }),
+      sessionsBefore + 1,
+      'the sign-in completed: its session is stored',
+    );
+  },
+);
+
+// A request on another connection while the drain waits for a client that
+// does not read: the 503 body, whichever route (the OpenAPI document here,
+// served from a plugin context of its own), with `connection: close`, and then
+// a clean end of that connection, not a reset.
+t.test('SIGTERM: a request on another connection during the drain gets the 503 body, then a clean end', async (t) => {
+  const config = await createTestConfig(t);
+  const { prisma, close } = createDb(config);
+  t.teardown(close);
+  const { proc: api, url } = await startApi(t, config, LOAD_LIMITS);
+  const [user] = await seedUsers(prisma, 1, 'docs');
+  const docs = (id: string) => `GET /docs/json HTTP/1.1\r\nhost: api\r\nx-request-id: ${id}\r\n\r\n`;
+  const busy = await rawClient(t, url);
+  const other = await rawClient(t, url);
+  // 6.7 MB of answers, settings among them, that the busy client does not read yet.
+  const ids = Array.from({ length: 200 }, (_, i) => `k${i}`);
+  void busy.write(ids.map((id, i) => (i % 2 === 0 ? docs(id) : settingsRequest(user!, id))).join(''));
+  await api.waitForLine(logged('k0', 'request completed'), 10_000, 'the first answer');
+  const exit = api.stop('SIGTERM');
+  await api.waitForLine((l) => l.msg === 'draining: answering the requests received');
+
+  await other.write(docs('late'));
+  const late = await other.readAll();
+  t.equal(late.statuses.get('late'), 503, 'the document asked for during the drain: 503');
+  t.equal(late.ending, 'end', 'then a clean end of that connection');
+  const first = await busy.readAll();
+  busy.socket.end();
+  t.same(
+    ids.filter((id) => first.statuses.get(id) !== 200),
+    [],
+    'the busy client had every answer, documents included',
+  );
+  t.same(await exit, { code: 0, signal: null }, 'the API exits 0');
+});

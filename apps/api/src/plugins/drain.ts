@@ -30,7 +30,14 @@ const LINGER_MS = 2_000;
 export default fp(
   async (fastify) => {
     let closing = false;
-    const inFlight = new Set<FastifyReply>();
+    /**
+     * Requests received and not settled, by how far they are: 'handling' once
+     * their handler runs, 'made' once it has its answer (onSend), 'abandoned'
+     * when their client went away while the handler still ran. A client going
+     * away does not end the work its request started, which the pools must
+     * outlive: that ends when the handler has made its answer.
+     */
+    const inFlight = new Map<FastifyReply, 'received' | 'handling' | 'made' | 'abandoned'>();
     let drained = () => {};
     const connections = new Set<Socket>();
 
@@ -42,13 +49,20 @@ export default fp(
       inFlight.delete(reply);
       if (inFlight.size === 0) drained();
     }
+    /** The answer is written, or never will be. */
+    function answerGone(reply: FastifyReply): void {
+      const state = inFlight.get(reply);
+      if (state === 'abandoned') return; // its socket's 'close' after its own
+      if (state === 'handling' && !reply.sent) inFlight.set(reply, 'abandoned');
+      else settle(reply);
+    }
 
     fastify.server.on('connection', (socket: Socket) => {
       connections.add(socket);
       socket.once('close', () => {
         connections.delete(socket);
         // Answers still queued behind others on it never get written, nor a 'close' of their own.
-        for (const reply of inFlight) if (reply.request.raw.socket === socket) settle(reply);
+        for (const reply of inFlight.keys()) if (reply.request.raw.socket === socket) answerGone(reply);
       });
     });
 
@@ -82,9 +96,9 @@ export default fp(
       }
       // Every answer counts, the 503s too: one queued behind others on a
       // pipelined connection must be written before the connection ends.
-      inFlight.add(reply);
+      inFlight.set(reply, 'received');
       // 'close' comes once the answer is written, or when the client went away.
-      reply.raw.once('close', () => settle(reply));
+      reply.raw.once('close', () => answerGone(reply));
       if (!closing) return done();
       // Fastify marks answers `connection: close` while closing, so the client
       // takes its next request elsewhere; Node would then destroy the socket
@@ -100,6 +114,17 @@ export default fp(
       });
     });
 
+    fastify.addHook('preHandler', (request, reply, done) => {
+      if (inFlight.get(reply) === 'received') inFlight.set(reply, 'handling');
+      done();
+    });
+    fastify.addHook('onSend', (request, reply, payload, done) => {
+      const state = inFlight.get(reply);
+      if (state === 'abandoned') settle(reply);
+      else if (state) inFlight.set(reply, 'made');
+      done();
+    });
+
     fastify.addHook('preClose', async () => {
       closing = true;
       if (inFlight.size > 0) {
@@ -113,7 +138,7 @@ export default fp(
       // one also destroys every idle connection, i.e. those ended below.
       if (fastify.server.listening) Server.prototype.close.call(fastify.server);
       // A request still running (the drain timed out) is cut with its connection.
-      const running = new Set([...inFlight].map((reply) => reply.request.raw.socket));
+      const running = new Set([...inFlight.keys()].map((reply) => reply.request.raw.socket));
       const open = [...connections];
       fastify.log.info({ connections: open.length }, 'ending the connections');
       let cut = 0;
