@@ -210,6 +210,15 @@ t.test('SIGTERM under pipelined load: received requests answered, no error, then
   );
 });
 
+/** A test database, the API on it (load limits raised) and Prisma on it, all closed with the test. */
+async function apiWithDatabase(t: Teardown) {
+  const config = await createTestConfig(t);
+  const { prisma, close } = createDb(config);
+  t.teardown(close);
+  const { proc: api, url } = await startApi(t, config, LOAD_LIMITS);
+  return { prisma, api, url };
+}
+
 /** A client on a bare socket, to control when it reads and writes. */
 async function rawClient(t: Teardown, url: string) {
   const socket = connect(Number(new URL(url).port), '127.0.0.1');
@@ -280,10 +289,7 @@ const connectionsClosed = (l: LogLine) => l.msg === 'connections closed';
 t.test(
   'SIGTERM while a busy client is still writing: its answers arrive, then a clean end, never a reset',
   async (t) => {
-    const config = await createTestConfig(t);
-    const { prisma, close } = createDb(config);
-    t.teardown(close);
-    const { proc: api, url } = await startApi(t, config, LOAD_LIMITS);
+    const { prisma, api, url } = await apiWithDatabase(t);
     const [user] = await seedUsers(prisma, 1, 'busy');
     const client = await rawClient(t, url);
 
@@ -321,10 +327,7 @@ t.test(
 // answered (200 if before the signal, else 503) or, once the connection is
 // ending, dropped and logged; none vanish.
 t.test('SIGTERM with a deep pipeline on one connection: no request the API read vanishes', async (t) => {
-  const config = await createTestConfig(t);
-  const { prisma, close } = createDb(config);
-  t.teardown(close);
-  const { proc: api, url } = await startApi(t, config, LOAD_LIMITS);
+  const { prisma, api, url } = await apiWithDatabase(t);
   const [user] = await seedUsers(prisma, 1, 'deep');
   const client = await rawClient(t, url);
   const docs = (id: string) => `GET /docs/json HTTP/1.1\r\nhost: api\r\nx-request-id: ${id}\r\n\r\n`;
@@ -386,10 +389,7 @@ t.test('SIGTERM with a deep pipeline on one connection: no request the API read 
 t.test(
   'SIGTERM, and the client of a running request goes away: its work completes before the pools close',
   async (t) => {
-    const config = await createTestConfig(t);
-    const { prisma, close } = createDb(config);
-    t.teardown(close);
-    const { proc: api, url } = await startApi(t, config, LOAD_LIMITS);
+    const { prisma, api, url } = await apiWithDatabase(t);
     const login = `gone${process.pid}`;
     const password = 'correct horse battery';
     t.equal((await call(url, 'POST', '/api/v1/signup', { login, name: login, password })).status, 201);
@@ -426,10 +426,7 @@ t.test(
 // served from a plugin context of its own), with `connection: close`, and then
 // a clean end of that connection, not a reset.
 t.test('SIGTERM: a request on another connection during the drain gets the 503 body, then a clean end', async (t) => {
-  const config = await createTestConfig(t);
-  const { prisma, close } = createDb(config);
-  t.teardown(close);
-  const { proc: api, url } = await startApi(t, config, LOAD_LIMITS);
+  const { prisma, api, url } = await apiWithDatabase(t);
   const [user] = await seedUsers(prisma, 1, 'docs');
   const docs = (id: string) => `GET /docs/json HTTP/1.1\r\nhost: api\r\nx-request-id: ${id}\r\n\r\n`;
   const busy = await rawClient(t, url);
