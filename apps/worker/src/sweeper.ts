@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { WorkerMetrics } from './metrics';
 
 export interface SweeperDeps {
-  messages: Pick<SmsMessagesRepository, 'relayOverdue'>;
+  messages: Pick<SmsMessagesRepository, 'takeOverdue'>;
   queue: SmsQueue;
   logger: Logger;
   metrics: WorkerMetrics;
@@ -20,9 +20,13 @@ export interface SweeperDeps {
  * its job again. The fixed job id makes a second add a no-op while the job
  * exists, and the processor's status check makes a second job harmless.
  *
- * Rows are locked while their jobs are checked, skipping rows another sweeper
- * holds, so sweepers in several workers never handle the same row at the same
- * time.
+ * A pass takes its rows in one short transaction (SKIP LOCKED, then moved
+ * past the overdue age) and checks their jobs after it, so sweepers in several
+ * workers never handle the same row at the same time, and a worker claiming a
+ * row never waits for a sweep's Redis round trips (it did while the rows stayed
+ * locked through the checks: under a backlog older than OUTBOX_SWEEP_AGE_MS,
+ * claims of the oldest rows, the ones workers take next, waited for whole
+ * passes).
  */
 export class OutboxSweeper {
   private timer: NodeJS.Timeout | null = null;
@@ -71,14 +75,16 @@ export class OutboxSweeper {
   /** One pass; returns how many rows were looked at. */
   async sweepOnce(): Promise<number> {
     const { messages, config } = this.deps;
-    const cutoff = new Date(Date.now() - config.OUTBOX_SWEEP_AGE_MS);
-    return messages.relayOverdue(cutoff, this.batchSize, async (ids) => {
-      const revived = await this.ensureJobs(ids);
-      if (revived) {
-        this.deps.metrics.sweeperEnqueued.inc(revived);
-        this.deps.logger.info({ revived, overdue: ids.length }, 'outbox sweeper re-enqueued overdue messages');
-      }
-    });
+    const ids = await messages.takeOverdue(new Date(Date.now() - config.OUTBOX_SWEEP_AGE_MS), this.batchSize);
+    if (ids.length === 0) return 0;
+    // The rows are no longer locked here (see takeOverdue). If Redis fails
+    // now, they are overdue again after OUTBOX_SWEEP_AGE_MS and retried then.
+    const revived = await this.ensureJobs(ids);
+    if (revived) {
+      this.deps.metrics.sweeperEnqueued.inc(revived);
+      this.deps.logger.info({ revived, overdue: ids.length }, 'outbox sweeper re-enqueued overdue messages');
+    }
+    return ids.length;
   }
 
   /**

@@ -65,6 +65,49 @@ t.test('rows one sweeper holds are skipped by another (FOR UPDATE SKIP LOCKED)',
   t.equal(await w.jobState(message.id), 'waiting');
 });
 
+t.test("a worker's claim of a row being swept does not wait for the sweep's checks in Redis", async (t) => {
+  const w = await testWorker(t, SWEEP);
+  const message = await w.insert({ dueTime: overdue() });
+  // Redis slow to answer the sweep: its job lookups wait until the claim is done.
+  let lookedUp!: () => void;
+  const lookingUp = new Promise<void>((resolve) => (lookedUp = resolve));
+  let release!: () => void;
+  const released = new Promise<void>((resolve) => (release = resolve));
+  const slowQueue = Object.create(w.app.queue) as typeof w.app.queue;
+  slowQueue.getJob = async (id) => {
+    lookedUp();
+    await released;
+    return w.app.queue.getJob(id);
+  };
+  const sweeper = new OutboxSweeper({
+    messages: new SmsMessagesRepository(w.app.db),
+    queue: slowQueue,
+    logger: pino({ level: 'silent' }),
+    metrics: createMetrics(),
+    config: w.config,
+  });
+  const sweep = sweeper.sweepOnce();
+  await lookingUp;
+
+  // Another worker's claim (its own pool). Before, it waited for the sweep's
+  // row lock, which the sweep held until its checks were done: it never ended
+  // before `release`, and the safety release below made the sweep end first.
+  const other = createDb(w.config);
+  t.teardown(() => other.close());
+  const order: string[] = [];
+  const safety = setTimeout(release, 5_000);
+  const claim = new SmsMessagesRepository(other)
+    .claim(message.id, new Date(Date.now() + 60_000))
+    .then((outcome) => (order.push('claim'), outcome));
+  const swept = sweep.then((n) => (order.push('sweep'), n));
+  const outcome = await claim;
+  release();
+  clearTimeout(safety);
+  t.equal(await swept, 1, 'the sweep took the row');
+  t.same(order, ['claim', 'sweep'], 'the claim ended while the sweep was still checking');
+  t.equal(outcome.claimed, true, 'and took the row');
+});
+
 t.test('a fresh queued row and a row with a live job are left alone', async (t) => {
   const w = await testWorker(t, { ...SWEEP, OUTBOX_SWEEP_AGE_MS: '60000' });
   const fresh = await w.insert();

@@ -168,7 +168,7 @@ t.test('sms-messages: recent send times are of that phone, in the window, newest
   );
 });
 
-t.test('sms-messages: the relay makes only the overdue queued rows due again', async (t) => {
+t.test('sms-messages: the relay takes only the overdue rows, and moves them past the overdue age', async (t) => {
   await db.prisma.smsMessage.deleteMany();
   const row = (id: string, data: Record<string, unknown>) =>
     db.prisma.smsMessage.create({ data: { id: id.repeat(32), recipient: '+380508308443', body: 'b', ...data } });
@@ -176,15 +176,19 @@ t.test('sms-messages: the relay makes only the overdue queued rows due again', a
   await row('2', { dueTime: minutesAgo(1) });
   await row('3', { status: 'sending', leaseExpireTime: minutesAgo(30), dueTime: minutesAgo(30) });
   await row('4', { status: 'sent', dueTime: minutesAgo(30) });
-  const relayed: string[] = [];
-  t.equal(await smsMessages.relayOverdue(minutesAgo(10), 10, async (ids) => void relayed.push(...ids)), 2);
-  t.same(relayed.sort(), ['1'.repeat(32), '3'.repeat(32)]);
+  t.same((await smsMessages.takeOverdue(minutesAgo(10), 10)).sort(), ['1'.repeat(32), '3'.repeat(32)]);
   const due = async (id: string) =>
     (await db.prisma.smsMessage.findUniqueOrThrow({ where: { id: id.repeat(32) } })).dueTime.getTime();
   t.ok((await due('1')) > minutesAgo(1).getTime(), 'the overdue queued row is due now');
   t.ok(Math.abs((await due('2')) - minutesAgo(1).getTime()) < 5000, 'a queued row not overdue keeps its time');
-  t.ok((await due('3')) < minutesAgo(29).getTime(), 'an abandoned sending row keeps its time');
+  t.ok((await due('3')) < minutesAgo(29).getTime(), 'an abandoned sending row keeps its due time');
   t.ok((await due('4')) < minutesAgo(29).getTime(), 'a sent row keeps its time');
+  const abandoned = await db.prisma.smsMessage.findUniqueOrThrow({ where: { id: '3'.repeat(32) } });
+  t.ok(abandoned.leaseExpireTime! > minutesAgo(1), "the abandoned row's lease now ends at the take");
+  t.ok(abandoned.leaseExpireTime! <= new Date(), '(still ended: a claim takes it)');
+  t.same(await smsMessages.takeOverdue(minutesAgo(10), 10), [], 'neither is taken again before another age');
+  const claimed = await smsMessages.claim('3'.repeat(32), new Date(Date.now() + 60_000));
+  t.equal(claimed.claimed, true, 'a worker claims the abandoned row as before');
 });
 
 t.test("sms-messages: a row's status, and an operator's restart of a queued row", async (t) => {

@@ -148,50 +148,42 @@ export class SmsMessagesRepository {
   }
 
   /**
-   * The outbox relay's pass, in one transaction: the rows overdue at `cutoff`
-   * (`queued` ones, and `sending` ones whose lease ran out then: their worker
-   * died and their job did not come back), at most `limit` of each, locked
-   * with FOR UPDATE SKIP LOCKED so concurrent relays never take the same row;
-   * `relay` gets their ids; then the `queued` ones become due again now, so
-   * they are looked at again only after another `cutoff` age. Returns how
-   * many rows were overdue.
+   * The outbox relay's rows for one pass: those overdue at `cutoff` (`queued`
+   * ones, and `sending` ones whose lease ran out then: their worker died and
+   * their job did not come back), at most `limit` of each. Taken in one short
+   * transaction: locked with FOR UPDATE SKIP LOCKED (a row another relay is
+   * taking is skipped, not waited for), then moved past `cutoff` (a queued
+   * row becomes due now; an abandoned row's lease is set to end now, still
+   * ended, so a claim takes it as before) and committed. So no other relay
+   * takes them again for another `cutoff` age, and their locks are gone
+   * before the caller checks their jobs: a worker claiming one of them waits
+   * for this statement, not for the relay's round trips to Redis.
    */
-  async relayOverdue(cutoff: Date, limit: number, relay: (ids: string[]) => Promise<void>): Promise<number> {
+  async takeOverdue(cutoff: Date, limit: number, now = new Date()): Promise<string[]> {
     // Plain SQL, not Prisma's interactive transaction: this runs every couple
     // of seconds in every worker, and is the worker's only use of Prisma's
     // query engine, whose WebAssembly compiler costs ~80 MB of RSS once loaded.
-    // The sweep's locking scans lock the rows they return and no gaps: under
+    // The locking scans lock the rows they return and no gaps: under
     // REPEATABLE READ they would also gap-lock the (status, due_time) index a claim
     // moves its row in, and a claim could wait on, or deadlock with, a sweep.
     return this.db.sql.interactive(async (tx) => {
-      const queued = await tx.query<Row<'sms_messages', 'id'>>(
-        `SELECT id FROM sms_messages
-         WHERE status = 'queued' AND due_time < ?
-         ORDER BY due_time LIMIT ?
-         FOR UPDATE SKIP LOCKED`,
-        [cutoff, limit],
-      );
-      const abandoned = await tx.query<Row<'sms_messages', 'id'>>(
-        `SELECT id FROM sms_messages
-         WHERE status = 'sending' AND lease_expire_time < ?
-         LIMIT ?
-         FOR UPDATE SKIP LOCKED`,
-        [cutoff, limit],
-      );
-      const ids = [...queued, ...abandoned].map((r) => r.id);
-      if (ids.length === 0) return 0;
-      await relay(ids);
-      // Stryker disable next-line ConditionalExpression: it only saves a round trip; an update of no ids changes nothing
-      if (queued.length) {
-        const [sql, params] = update(
-          'sms_messages',
-          'due_time = ?',
-          `status = 'queued' AND id IN (${queued.map(() => '?').join(', ')})`,
-          [new Date(), ...queued.map((r) => r.id)],
-        );
-        await tx.execute(sql, params);
-      }
-      return ids.length;
+      // A queued row is overdue by its due time, an abandoned one by its lease.
+      const take = async (status: 'queued' | 'sending', column: 'due_time' | 'lease_expire_time') => {
+        const ids = (
+          await tx.query<Row<'sms_messages', 'id'>>(
+            `SELECT id FROM sms_messages WHERE status = ? AND ${column} < ? ORDER BY ${column} LIMIT ?
+             FOR UPDATE SKIP LOCKED`,
+            [status, cutoff, limit],
+          )
+        ).map((r) => r.id);
+        // Stryker disable next-line ConditionalExpression: it only saves a round trip; an update of no ids changes nothing
+        if (ids.length) {
+          const where = `status = ? AND id IN (${ids.map(() => '?').join(', ')})`;
+          await tx.execute(...update('sms_messages', `${column} = ?`, where, [now, status, ...ids], now));
+        }
+        return ids;
+      };
+      return [...(await take('queued', 'due_time')), ...(await take('sending', 'lease_expire_time'))];
     }, 'READ COMMITTED');
   }
 }
