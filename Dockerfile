@@ -55,7 +55,7 @@ RUN --mount=type=cache,id=pnpm-store,target=/pnpm-store \
 # ---- runtime: node, production node_modules, compiled JavaScript ----
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
-    NODE_OPTIONS="--enable-source-maps --max-semi-space-size=8"
+    NODE_OPTIONS="--max-semi-space-size=8"
 WORKDIR /app
 # Owned by root and not writable by the service user: the process cannot alter its own code.
 COPY --from=prod-deps /app/node_modules ./node_modules

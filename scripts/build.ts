@@ -51,7 +51,9 @@ export const NODE_BUNDLE = {
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  // Readable output and real stack traces (processes run with --enable-source-maps).
+  // Readable output, so stack traces read well as they are; the linked maps give
+  // TypeScript positions with NODE_OPTIONS=--enable-source-maps (off by default:
+  // scripts/node-options.ts says what it costs).
   sourcemap: 'linked',
   keepNames: true,
   logLevel: 'warning',

@@ -3,13 +3,20 @@
 // (deploy/systemd), which cannot import this file; the container and unit
 // tests check that they agree.
 //
+// No --enable-source-maps: with it Node parses and keeps the source map of
+// every module that has one, node_modules' included (5.4 MB of the idle API's
+// heap, 10-13 MB of its RSS under the benchmark's GET row: bench/results.md).
+// The bundles are readable JavaScript with names kept, so a stack trace's
+// dist/ positions are readable too; NODE_OPTIONS=--enable-source-maps gives
+// the TypeScript positions from the .map files beside them.
+//
 // --max-semi-space-size=8: V8's young generation grows to 2 × 16 MB under
 // load by default; 2 × 8 MB keeps ~40 MB of RSS off the API and the worker
 // under the benchmark's load for about one more percent of CPU in the
 // scavenger (bench/results.md, "Changes, and what each saved"). It bounds no heap: objects that
 // outlive a scavenge move to the old generation as before, and a burst grows
 // that as far as it needs.
-export const SERVICE_NODE_OPTIONS = ['--enable-source-maps', '--max-semi-space-size=8'] as const;
+export const SERVICE_NODE_OPTIONS = ['--max-semi-space-size=8'] as const;
 
 // --heap-growing-percent=50: after each full collection V8 lets the old
 // generation grow to 1.5 × what survived, instead of up to 4 × under a fast

@@ -4,6 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SERVICE_NODE_OPTIONS } from '../../scripts/node-options';
 
 export const root = fileURLToPath(new URL('../..', import.meta.url));
 export const read = (file: string) => readFileSync(join(root, file), 'utf8');
@@ -86,6 +87,6 @@ export const containerEnv = (vars: Record<string, string>): NodeJS.ProcessEnv =>
   SMS_ALLOWED_COUNTRIES: '*',
   // As docker-compose.yml sets it when no MessageBird key is given.
   SMS_TRANSPORT: 'log',
-  NODE_OPTIONS: '--enable-source-maps',
+  NODE_OPTIONS: SERVICE_NODE_OPTIONS.join(' '),
   ...vars,
 });
