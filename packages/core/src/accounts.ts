@@ -61,7 +61,7 @@ export class AccountsService {
   }
 
   async signup(input: { login: string; name: string; password: string; email?: string }) {
-    if (isCommonPassword(input.password)) throw errors.weakPassword();
+    if (await isCommonPassword(input.password)) throw errors.weakPassword();
     return this.create(input, false);
   }
 

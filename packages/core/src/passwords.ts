@@ -1,5 +1,4 @@
 import { randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
-import commonPasswords from 'fxa-common-password-list';
 
 // scrypt with N=2^14, r=8 (16 MiB, tens of ms per hash): OWASP's minimum for scrypt.
 const PARAMS = { N: 16384, r: 8, p: 1 } as const;
@@ -38,10 +37,18 @@ export async function burnPasswordCheck(password: string): Promise<void> {
 }
 
 /**
+ * The list, loaded on first use: about 2 MB of heap that only a sign-up
+ * needs. A process that takes none (the worker, which shares this package;
+ * an API serving only its users) never loads it.
+ */
+let commonPasswords: Promise<{ test(password: string): boolean }> | undefined;
+
+/**
  * Whether the password is among the most common ones (Mozilla's list for
  * Firefox Accounts: the top of a 10-million-password leak corpus, 8 characters
  * and up), which credential stuffing and spraying try first.
  */
-export function isCommonPassword(password: string): boolean {
-  return commonPasswords.test(password) || commonPasswords.test(password.toLowerCase());
+export async function isCommonPassword(password: string): Promise<boolean> {
+  const list = await (commonPasswords ??= import('fxa-common-password-list').then((m) => m.default));
+  return list.test(password) || list.test(password.toLowerCase());
 }
