@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { WorkerMetrics } from './metrics';
 
 export interface SweeperDeps {
-  messages: Pick<SmsMessagesRepository, 'takeOverdue'>;
+  messages: Pick<SmsMessagesRepository, 'takeOverdue' | 'stillUnsent'>;
   queue: SmsQueue;
   logger: Logger;
   metrics: WorkerMetrics;
@@ -22,8 +22,9 @@ export interface SweeperDeps {
  *
  * A pass takes its rows in one short transaction (SKIP LOCKED, then moved
  * past the overdue age) and checks their jobs after it, so sweepers in several
- * workers never handle the same row at the same time, and a worker claiming a
- * row never waits for a sweep's Redis round trips (it did while the rows stayed
+ * workers do not handle the same row at the same time (unless a pass's checks
+ * outlast OUTBOX_SWEEP_AGE_MS: then the fixed job id and ensureJobs keep it to
+ * one job), and a worker claiming a row never waits for a sweep's Redis round trips (it did while the rows stayed
  * locked through the checks: under a backlog older than OUTBOX_SWEEP_AGE_MS,
  * claims of the oldest rows, the ones workers take next, waited for whole
  * passes).
@@ -91,20 +92,33 @@ export class OutboxSweeper {
    * Adds a job for each id that has none; a finished job (completed, or failed
    * after its attempts) of a row that is still not final is replaced. Waiting,
    * delayed and active jobs are left alone. Returns how many were (re)added.
+   *
+   * The rows are not locked here, so a worker may finish one while its job is
+   * looked up (a backlog's rows are overdue with their jobs still waiting):
+   * its job is then finished and its row final. Rows are read again after the
+   * lookups, and only those still unsent get a job; a job finishes after its
+   * row is written, so a finished job with an unsent row is one to replace.
    */
   private async ensureJobs(ids: string[]): Promise<number> {
-    const { queue } = this.deps;
+    const { queue, messages } = this.deps;
     const jobs = await Promise.all(ids.map((id) => queue.getJob(jobIdFor(id))));
+    const jobless = ids.filter((_, i) => !jobs[i] || jobs[i].finishedOn);
+    const unsent = new Set(await messages.stillUnsent(jobless));
     const toAdd: string[] = [];
     await Promise.all(
       ids.map(async (id, i) => {
         const job = jobs[i];
-        if (!job) {
-          toAdd.push(id);
-        } else if (job.finishedOn) {
-          await job.remove();
-          toAdd.push(id);
+        if (!unsent.has(id)) return;
+        if (job) {
+          // Another sweeper may have replaced it already (a pass that outlasted
+          // OUTBOX_SWEEP_AGE_MS): its new job stays, and this id is left to it.
+          const removed = await job.remove().then(
+            () => true,
+            () => false,
+          );
+          if (!removed) return;
         }
+        toAdd.push(id);
       }),
     );
     await enqueueSms(queue, toAdd);

@@ -65,10 +65,11 @@ t.test('rows one sweeper holds are skipped by another (FOR UPDATE SKIP LOCKED)',
   t.equal(await w.jobState(message.id), 'waiting');
 });
 
-t.test("a worker's claim of a row being swept does not wait for the sweep's checks in Redis", async (t) => {
-  const w = await testWorker(t, SWEEP);
-  const message = await w.insert({ dueTime: overdue() });
-  // Redis slow to answer the sweep: its job lookups wait until the claim is done.
+/**
+ * A sweeper whose job lookups in Redis wait for `release()` (Redis slow to
+ * answer), and a promise that resolves when it makes the first one.
+ */
+function sweeperWithSlowLookups(w: TestWorker) {
   let lookedUp!: () => void;
   const lookingUp = new Promise<void>((resolve) => (lookedUp = resolve));
   let release!: () => void;
@@ -86,6 +87,13 @@ t.test("a worker's claim of a row being swept does not wait for the sweep's chec
     metrics: createMetrics(),
     config: w.config,
   });
+  return { sweeper, lookingUp, release };
+}
+
+t.test("a worker's claim of a row being swept does not wait for the sweep's checks in Redis", async (t) => {
+  const w = await testWorker(t, SWEEP);
+  const message = await w.insert({ dueTime: overdue() });
+  const { sweeper, lookingUp, release } = sweeperWithSlowLookups(w);
   const sweep = sweeper.sweepOnce();
   await lookingUp;
 
@@ -106,6 +114,27 @@ t.test("a worker's claim of a row being swept does not wait for the sweep's chec
   t.equal(await swept, 1, 'the sweep took the row');
   t.same(order, ['claim', 'sweep'], 'the claim ended while the sweep was still checking');
   t.equal(outcome.claimed, true, 'and took the row');
+});
+
+t.test('a row sent while the sweep looks up its job keeps that job and gets no other', async (t) => {
+  const w = await testWorker(t, SWEEP);
+  const message = await w.insert({ dueTime: overdue() });
+  await enqueueSms(w.app.queue, [message.id]);
+  const original = await w.app.queue.getJob(jobIdFor(message.id));
+  const { sweeper, lookingUp, release } = sweeperWithSlowLookups(w);
+  const sweep = sweeper.sweepOnce();
+  await lookingUp;
+
+  // A backlog's row: overdue, its job still waiting. A worker sends it now.
+  w.app.start();
+  await w.waitRow(message.id, (r) => r.status === 'sent', 'sent');
+  await w.waitForJob(message.id, 'completed');
+  release();
+  t.equal(await sweep, 1, 'the sweep took the row');
+  const job = await w.app.queue.getJob(jobIdFor(message.id));
+  t.equal(job?.timestamp, original?.timestamp, 'its completed job is the one it had, not replaced');
+  t.same(await w.app.queue.getJobCounts('waiting', 'delayed', 'active'), { waiting: 0, delayed: 0, active: 0 });
+  t.equal(smsLines(w, message.id).length, 1, 'sent once');
 });
 
 t.test('a fresh queued row and a row with a live job are left alone', async (t) => {

@@ -187,6 +187,12 @@ t.test('sms-messages: the relay takes only the overdue rows, and moves them past
   t.ok(abandoned.leaseExpireTime! > minutesAgo(1), "the abandoned row's lease now ends at the take");
   t.ok(abandoned.leaseExpireTime! <= new Date(), '(still ended: a claim takes it)');
   t.same(await smsMessages.takeOverdue(minutesAgo(10), 10), [], 'neither is taken again before another age');
+  t.same(
+    (await smsMessages.stillUnsent(['1', '2', '3', '4', '5'].map((id) => id.repeat(32)))).sort(),
+    ['1', '2', '3'].map((id) => id.repeat(32)),
+    'still unsent: the queued and sending rows, not the sent one nor an unknown id',
+  );
+  t.same(await smsMessages.stillUnsent([]), [], 'no ids, no query');
   const claimed = await smsMessages.claim('3'.repeat(32), new Date(Date.now() + 60_000));
   t.equal(claimed.claimed, true, 'a worker claims the abandoned row as before');
 });

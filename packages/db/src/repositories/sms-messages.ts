@@ -147,6 +147,16 @@ export class SmsMessagesRepository {
     return rows.map((r) => r.createTime);
   }
 
+  /** Of `ids`, those whose rows are still to be sent (`queued` or `sending`): plain SQL, as the worker uses it. */
+  async stillUnsent(ids: readonly string[]): Promise<string[]> {
+    if (ids.length === 0) return [];
+    const rows = await this.db.sql.query<Row<'sms_messages', 'id'>>(
+      `SELECT id FROM sms_messages WHERE status IN ('queued', 'sending') AND id IN (${ids.map(() => '?').join(', ')})`,
+      ids,
+    );
+    return rows.map((r) => r.id);
+  }
+
   /**
    * The outbox relay's rows for one pass: those overdue at `cutoff` (`queued`
    * ones, and `sending` ones whose lease ran out then: their worker died and
@@ -168,10 +178,12 @@ export class SmsMessagesRepository {
     // moves its row in, and a claim could wait on, or deadlock with, a sweep.
     return this.db.sql.interactive(async (tx) => {
       // A queued row is overdue by its due time, an abandoned one by its lease.
+      // Both in (status, due_time) index order, so the scan (and its locks)
+      // stops at `limit`.
       const take = async (status: 'queued' | 'sending', column: 'due_time' | 'lease_expire_time') => {
         const ids = (
           await tx.query<Row<'sms_messages', 'id'>>(
-            `SELECT id FROM sms_messages WHERE status = ? AND ${column} < ? ORDER BY ${column} LIMIT ?
+            `SELECT id FROM sms_messages WHERE status = ? AND ${column} < ? ORDER BY due_time LIMIT ?
              FOR UPDATE SKIP LOCKED`,
             [status, cutoff, limit],
           )
