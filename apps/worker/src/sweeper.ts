@@ -21,13 +21,13 @@ export interface SweeperDeps {
  * exists, and the processor's status check makes a second job harmless.
  *
  * A pass takes its rows in one short transaction (SKIP LOCKED, then moved
- * past the overdue age) and checks their jobs after it, so sweepers in several
+ * past the overdue age) and checks their jobs after it. So sweepers in several
  * workers do not handle the same row at the same time (unless a pass's checks
  * outlast OUTBOX_SWEEP_AGE_MS: then the fixed job id and ensureJobs keep it to
- * one job), and a worker claiming a row never waits for a sweep's Redis round trips (it did while the rows stayed
- * locked through the checks: under a backlog older than OUTBOX_SWEEP_AGE_MS,
- * claims of the oldest rows, the ones workers take next, waited for whole
- * passes).
+ * one job), and a worker claiming a row never waits for a sweep's Redis round
+ * trips. (It did while the rows stayed locked through the checks: under a
+ * backlog older than OUTBOX_SWEEP_AGE_MS, claims of the oldest rows, the ones
+ * workers take next, waited for whole passes.)
  */
 export class OutboxSweeper {
   private timer: NodeJS.Timeout | null = null;
