@@ -5,7 +5,8 @@
 //
 // No --enable-source-maps: with it Node parses and keeps the source map of
 // every module that has one, node_modules' included (5.4 MB of the idle API's
-// heap, 10-13 MB of its RSS under the benchmark's GET row: bench/results.md).
+// heap; its peak RSS in the benchmark's GET row 151-163 MB with it, 142-145
+// without: bench/results.md).
 // The bundles are readable JavaScript with names kept, so a stack trace's
 // dist/ positions are readable too; NODE_OPTIONS=--enable-source-maps gives
 // the TypeScript positions from the .map files beside them.

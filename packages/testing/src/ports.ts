@@ -6,8 +6,8 @@ import { createServer } from 'node:net';
 // default). A port the kernel picked for listen(0), as before, could be picked
 // again for any other process's listen(0) or outgoing connection between this
 // check and the test's own listen: seen in CI, the port meant for one API of
-// a fault test answered 405 from another process (a worker's metrics port),
-// and the API itself exited with EADDRINUSE. Below that range, only another
+// a fault test answered 405 from another process, and the API itself exited
+// with EADDRINUSE. Below that range, only another
 // freePort() can choose the same port, by chance; within this process, a port
 // is never handed out twice.
 const FIRST = 10_000;
