@@ -28,7 +28,7 @@ export class SessionsRepository {
    * request.
    */
   async findHolder(idHash: string): Promise<SessionHolder | null> {
-    const [row] = await this.db.sql.query<Row<'sessions', 'userId' | 'expireTime'> & Row<'accounts', 'admin'>>(
+    const [row] = await this.db.sql.read<Row<'sessions', 'userId' | 'expireTime'> & Row<'accounts', 'admin'>>(
       `SELECT s.user_id, s.expire_time, a.admin
        FROM sessions s JOIN accounts a ON a.id = s.user_id
        WHERE s.id_hash = ?`,
@@ -47,7 +47,7 @@ export class SessionsRepository {
     idHash: string,
     userId: string,
   ): Promise<{ holder: SessionHolder; account: { settings: SettingsState | null } | undefined } | null> {
-    const [row] = await this.db.sql.query<
+    const [row] = await this.db.sql.read<
       Row<'sessions', 'userId' | 'expireTime'> &
         Row<'accounts', 'admin'> &
         JoinedSettings & { target_id: string | null }

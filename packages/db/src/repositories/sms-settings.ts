@@ -47,7 +47,7 @@ export class SmsSettingsRepository {
     holderOf?: string,
   ): Promise<{ settings: SettingsState | null; holderUserId: string | null } | undefined> {
     const holder = holderOf ? '(SELECT h.user_id FROM sms_settings h WHERE h.verified_phone = ?)' : 'NULL';
-    const [row] = await this.db.sql.query<Loaded>(
+    const [row] = await this.db.sql.read<Loaded>(
       `SELECT s.user_id AS settings_user_id, s.phone, s.verified, s.code_hash, s.code_expire_time,
          ${holder} AS holder_user_id
        FROM accounts a LEFT JOIN sms_settings s ON s.user_id = a.id
@@ -60,7 +60,7 @@ export class SmsSettingsRepository {
 
   /** The account whose settings last asked for this phone and have not verified it. */
   async findPendingUser(phone: string): Promise<string | null> {
-    const [row] = await this.db.sql.query<Row<'sms_settings', 'userId'>>(
+    const [row] = await this.db.sql.read<Row<'sms_settings', 'userId'>>(
       'SELECT user_id FROM sms_settings WHERE phone = ? AND verified = FALSE ORDER BY update_time DESC LIMIT 1',
       [phone],
     );
