@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { FieldInfo, Pool, PoolConfig, PoolConnection } from 'mariadb';
-import { isDatabaseUnavailable } from './errors';
+import { isDatabaseUnavailable, isLockConflict } from './errors';
 import { retryOnLockConflict } from './retry';
 
 export type Statement = readonly [sql: string, values: readonly unknown[]];
@@ -28,6 +28,15 @@ export interface Sql {
    * statement, so that only the failing read fails.
    */
   read<T>(sql: string, values?: readonly unknown[]): Promise<T[]>;
+  /**
+   * One unit of work's statements (as pipeline: one answer each). The units
+   * issued in the same turn of the event loop are sent together as one READ
+   * COMMITTED transaction: one packet, one round trip and one commit for all
+   * of them. A unit alone runs as pipeline would run it. If the shared
+   * transaction fails, it is rolled back and each unit runs again alone, so
+   * that a unit's error (a deadlock victim included) is its own.
+   */
+  write<T extends unknown[]>(statements: readonly Statement[]): Promise<T>;
   /** The affected rows of an INSERT, UPDATE or DELETE. */
   execute(sql: string, values?: readonly unknown[]): Promise<number>;
   /**
@@ -56,8 +65,8 @@ export interface Sql {
   interactive<T>(fn: (tx: Pick<Sql, 'query' | 'execute'>) => Promise<T>, isolation?: 'READ COMMITTED'): Promise<T>;
 }
 
-/** The most reads sent in one query: a bound on the packet, and on how long one waits for the others' rows. */
-const READ_BATCH_MAX = 64;
+/** The most reads, or units of write, sent in one query: a bound on the packet, and on how long one waits for the others. */
+const BATCH_MAX = 64;
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
@@ -139,15 +148,45 @@ export function createSql(pool: Pool): Sql {
     const [sql, values] = joined(statements);
     return answers(await pool.query(sql, values), statements.length) as T;
   };
-  // The batches of `read`. DataLoader's own schedule (after the current
-  // promise jobs) would batch only within one request; setImmediate runs once
-  // the poll phase has handled every socket that was ready, so the reads of all
-  // the requests they brought are in. Nothing is cached: each read is sent.
-  const reads = new DataLoader<Statement, unknown>(readTogether, {
-    cache: false,
-    batchScheduleFn: (send) => setImmediate(send),
-    maxBatchSize: READ_BATCH_MAX,
-  });
+  // What was asked in one turn of the event loop, sent together (read, write).
+  // DataLoader's own schedule (after the current promise jobs) would batch
+  // only within one request; setImmediate runs once the poll phase has handled
+  // every socket that was ready, so the work of all the requests (or jobs)
+  // they brought is in. Nothing is cached: everything asked is sent.
+  const together = <K, V>(send: (keys: readonly K[]) => Promise<(V | Error)[]>) =>
+    new DataLoader<K, V>(send, { cache: false, batchScheduleFn: (run) => setImmediate(run), maxBatchSize: BATCH_MAX });
+  const reads = together<Statement, unknown>(readTogether);
+  const writes = together<readonly Statement[], unknown[]>(writeTogether);
+
+  async function writeTogether(units: readonly (readonly Statement[])[]): Promise<(unknown[] | Error)[]> {
+    if (units.length === 1) return [await pipeline<unknown[]>(units[0]!)];
+    try {
+      // READ COMMITTED: a unit's SELECT sees the rows as they are when it
+      // runs (as it would alone), not as they were at the batch's first read.
+      const results = await withConnection(async (conn) => {
+        const [sql, values] = joined([
+          ['SET TRANSACTION ISOLATION LEVEL READ COMMITTED', []],
+          ['START TRANSACTION', []],
+          ...units.flat(),
+          ['COMMIT', []],
+        ]);
+        try {
+          return (await conn.query(sql, values)) as unknown[];
+        } catch (err) {
+          await conn.query('ROLLBACK').catch(() => {});
+          throw err;
+        }
+      });
+      let next = 2; // after SET TRANSACTION and START TRANSACTION
+      return units.map((unit) => results.slice(next, (next += unit.length)).map(withDates));
+    } catch (err) {
+      // Rolled back whole: each unit runs again alone, its error its own (a
+      // deadlock victim's included: its caller may retry it). With the server
+      // down, all fail.
+      if (!isLockConflict(err) && isDatabaseUnavailable(err)) throw err;
+      return Promise.all(units.map((unit) => pipeline<unknown[]>(unit).catch((e: Error) => e)));
+    }
+  }
   async function readTogether(statements: readonly Statement[]): Promise<unknown[]> {
     try {
       return await pipeline(statements);
@@ -173,6 +212,9 @@ export function createSql(pool: Pool): Sql {
     },
     read<T>(sql: string, values: readonly unknown[] = []) {
       return reads.load([sql, values]) as Promise<T[]>;
+    },
+    write<T extends unknown[]>(statements: readonly Statement[]) {
+      return writes.load(statements) as Promise<T>;
     },
     async execute(sql: string, values: readonly unknown[] = []) {
       const result = (await pool.query(sql, toParams(values))) as { affectedRows: number };

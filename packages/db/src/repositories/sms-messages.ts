@@ -54,7 +54,9 @@ export class SmsMessagesRepository {
     // (status, due_time) index, which other workers' claims and the sweepers'
     // locking scans lock too: under load InnoDB now and then picks a claim as
     // a deadlock victim (1213). It is one autocommit statement, rolled back
-    // whole, so running it again is safe and is the documented remedy.
+    // whole, so running it again is safe and is the documented remedy. (Sent
+    // with other jobs' claims and outcomes in one transaction, sql.write runs
+    // it again alone first: a victim here is this claim alone.)
     const [claimed, rows] = await retryOnLockConflict(() => this.pipelineClaim(id, leaseExpireTime, now));
     const row = rows[0];
     if (!row) return { claimed: false, status: 'missing' };
@@ -67,8 +69,9 @@ export class SmsMessagesRepository {
     return { claimed: false, status: row.status };
   }
 
+  /** The claim and the row as it then is: one round trip, shared with other jobs' (sql.write). */
   private pipelineClaim(id: string, leaseExpireTime: Date, now: Date) {
-    return this.db.sql.pipeline<
+    return this.db.sql.write<
       [
         { affectedRows: number },
         Row<'sms_messages', 'id' | 'recipient' | 'body' | 'attempts' | 'createTime' | 'status' | 'leaseExpireTime'>[],
@@ -133,7 +136,8 @@ export class SmsMessagesRepository {
 
   private async leave(set: string, values: readonly unknown[], id: string): Promise<boolean> {
     const [sql, params] = update('sms_messages', set, STILL_SENDING, [...values, id]);
-    return (await this.db.sql.execute(sql, params)) === 1;
+    const [result] = await this.db.sql.write<[{ affectedRows: number }]>([[sql, params]]);
+    return result.affectedRows === 1;
   }
 
   /** When the last `limit` messages to `recipient` since `since` were created, newest first. */

@@ -1,0 +1,143 @@
+// Sql.read and Sql.write against a real MariaDB: what is issued in the same
+// turn of the event loop shares one query, and each caller still gets its own
+// answer and its own error. The pool is the real one; the test only counts the
+// queries handed to it.
+import t from 'tap';
+import mariadb, { type Pool } from 'mariadb';
+import { createTestDatabase } from '@sms/testing';
+import { poolConfig } from '../src/connection';
+import { createSql, sqlPoolOptions } from '../src/sql';
+
+const pool = mariadb.createPool({ ...poolConfig(await createTestDatabase(t), 2), ...sqlPoolOptions });
+t.teardown(() => pool.end());
+
+/** What createSql sent, on the pool or on a connection taken from it: one entry per query (one round trip each). */
+const sent: string[] = [];
+const recorded = (query: (sql: string, values?: unknown) => Promise<unknown>) => (sql: string, values?: unknown) => {
+  sent.push(sql);
+  return query(sql, values);
+};
+/** `target` with its query recorded (and its other methods still called on it). */
+function recording<T extends object>(target: T, extra: Partial<Record<keyof T, unknown>> = {}): T {
+  return new Proxy(target, {
+    get(object, key) {
+      if (key in extra) return extra[key as keyof T];
+      const value = Reflect.get(object, key) as unknown;
+      if (key === 'query') return recorded((value as (sql: string) => Promise<unknown>).bind(object));
+      return typeof value === 'function' ? (value as () => unknown).bind(object) : value;
+    },
+  });
+}
+const counted = recording(pool, { getConnection: async () => recording(await pool.getConnection()) }) as Pool;
+const sql = createSql(counted);
+
+const row = (n: number) =>
+  sql.read<{ n: number; at: Date }>('SELECT ? AS n, CAST(? AS DATETIME(3)) AS at', [n, new Date(Date.UTC(2026, 0, n))]);
+
+t.beforeEach(() => {
+  sent.length = 0;
+});
+
+t.test('reads issued together go as one query, each answered with its own rows', async (t) => {
+  const rows = await Promise.all([row(1), row(2), row(3)]);
+  t.equal(sent.length, 1, 'one query for the three reads');
+  t.same(
+    rows.map(([r]) => [Number(r!.n), r!.at.toISOString()]),
+    [
+      [1, '2026-01-01T00:00:00.000Z'],
+      [2, '2026-01-02T00:00:00.000Z'],
+      [3, '2026-01-03T00:00:00.000Z'],
+    ],
+  );
+});
+
+t.test('a read alone is sent alone, as one statement', async (t) => {
+  const [r] = await row(7);
+  t.equal(Number(r!.n), 7);
+  t.same(sent, ['SELECT ? AS n, CAST(? AS DATETIME(3)) AS at']);
+});
+
+t.test('reads from different turns of the event loop are not held for each other', async (t) => {
+  const first = await row(1);
+  const second = await row(2);
+  t.equal(sent.length, 2);
+  t.equal(Number(first[0]!.n) + Number(second[0]!.n), 3);
+});
+
+t.test('a read that fails fails alone; the others in its batch get their rows', async (t) => {
+  const [before, failing, after] = await Promise.allSettled([
+    row(1),
+    sql.read('SELECT * FROM no_such_table WHERE id = ?', ['x']),
+    row(3),
+  ]);
+  t.same(before.status === 'fulfilled' && Number(before.value[0]!.n), 1);
+  t.equal(failing.status, 'rejected');
+  t.match(failing.status === 'rejected' && failing.reason, { code: 'ER_NO_SUCH_TABLE' });
+  t.same(after.status === 'fulfilled' && Number(after.value[0]!.n), 3);
+});
+
+t.test('a batch has at most 64 reads: more go as further queries', async (t) => {
+  const rows = await Promise.all(Array.from({ length: 100 }, (_, i) => row(i + 1)));
+  t.equal(sent.length, 2);
+  t.same(
+    rows.map(([r]) => Number(r!.n)),
+    Array.from({ length: 100 }, (_, i) => i + 1),
+  );
+});
+
+t.test('write: units issued together commit in one transaction, each answered with its own results', async (t) => {
+  await sql.query('CREATE TABLE counters (id INT PRIMARY KEY, n INT NOT NULL)');
+  await sql.query('INSERT INTO counters VALUES (1, 0), (2, 0), (3, 0)');
+  t.teardown(() => sql.query('DROP TABLE counters'));
+  const bump = (id: number) =>
+    sql.write<[{ affectedRows: number }, { n: number }[]]>([
+      ['UPDATE counters SET n = n + 1 WHERE id = ?', [id]],
+      ['SELECT n FROM counters WHERE id = ?', [id]],
+    ]);
+  sent.length = 0;
+
+  const answers = await Promise.all([bump(1), bump(2), bump(9)]);
+  t.equal(sent.length, 1, 'one query for the three units');
+  t.match(sent[0], /^SET TRANSACTION ISOLATION LEVEL READ COMMITTED;\nSTART TRANSACTION;[\s\S]*;\nCOMMIT$/);
+  t.same(
+    answers.map(([updated, rows]) => [updated.affectedRows, rows.map((r) => r.n)]),
+    [
+      [1, [1]],
+      [1, [1]],
+      [0, []],
+    ],
+  );
+
+  t.test('a unit alone runs as its own statements, no transaction around them', async (t) => {
+    sent.length = 0;
+    const [updated] = await bump(3);
+    t.equal(updated.affectedRows, 1);
+    t.equal(sent.length, 1);
+    t.notMatch(sent[0], /TRANSACTION/);
+  });
+
+  t.test('a unit that fails fails alone; the others are applied once', async (t) => {
+    sent.length = 0;
+    const outcomes = await Promise.allSettled([
+      bump(1),
+      sql.write([['UPDATE no_such_table SET n = 1 WHERE id = ?', [1]]]),
+      bump(2),
+    ]);
+    t.same(
+      outcomes.map((o) => o.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
+    t.match(outcomes[1]!.status === 'rejected' && outcomes[1].reason, { code: 'ER_NO_SUCH_TABLE' });
+    t.equal(sent.length, 5, 'the shared query, its ROLLBACK, then each unit alone');
+    const rows = await sql.query<{ id: number; n: number }>('SELECT id, n FROM counters ORDER BY id');
+    t.same(
+      rows.map((r) => [r.id, r.n]),
+      [
+        [1, 2],
+        [2, 2],
+        [3, 1],
+      ],
+      'the shared transaction was rolled back, then each unit ran once',
+    );
+  });
+});
