@@ -3,7 +3,7 @@
 // log transport and the metrics endpoint.
 import t from 'tap';
 import { jobIdFor } from '@sms/jobs';
-import { SmsMessagesRepository } from '@sms/db';
+import { createDb, SmsMessagesRepository } from '@sms/db';
 import { Messages } from '../src/messages';
 import { startMetricsServer } from '../src/metrics-server';
 import { LogTransport, type OutgoingSms, type Transport } from '../src/sms';
@@ -87,11 +87,19 @@ t.test('a failed row is never sent again, and its job ends failed, not completed
   t.equal(row.attempts, 0);
 });
 
-t.test('two claims of one row: exactly one wins', async (t) => {
+t.test('claims of one row from four workers at once: exactly one wins', async (t) => {
   const w = await testWorker(t);
-  const messages = new Messages(new SmsMessagesRepository(w.app.db), 60_000);
+  // Four pools, as four worker processes would have: their claims race on the
+  // row's lock. (Within one process, claims of one turn share a transaction.)
+  const workers = Array.from({ length: 4 }, () => {
+    const db = createDb({ DATABASE_URL: w.app.config.DATABASE_URL, DATABASE_POOL_SIZE: 5 });
+    t.teardown(() => db.close());
+    return new Messages(new SmsMessagesRepository(db), 60_000);
+  });
   const message = await w.insert();
-  const outcomes = await Promise.all(Array.from({ length: 20 }, () => messages.claim(message.id)));
+  const outcomes = await Promise.all(
+    workers.flatMap((messages) => Array.from({ length: 5 }, () => messages.claim(message.id))),
+  );
   t.equal(outcomes.filter((o) => o.claimed).length, 1, 'one claim of 20 concurrent ones');
   t.ok(
     outcomes.filter((o) => !o.claimed).every((o) => o.status === 'sending'),

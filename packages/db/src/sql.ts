@@ -1,6 +1,5 @@
 import DataLoader from 'dataloader';
-import type { FieldInfo, Pool, PoolConfig, PoolConnection } from 'mariadb';
-import { isDatabaseUnavailable, isLockConflict } from './errors';
+import type { FieldInfo, Pool, PoolConfig, PoolConnection, SqlError } from 'mariadb';
 import { retryOnLockConflict } from './retry';
 
 export type Statement = readonly [sql: string, values: readonly unknown[]];
@@ -68,6 +67,18 @@ export interface Sql {
 /** The most reads, or units of write, sent in one query: a bound on the packet, and on how long one waits for the others. */
 const BATCH_MAX = 64;
 
+/**
+ * The server answered a statement with an error (a missing table, a deadlock,
+ * a lock wait timeout): the connection is fine, and the statements after it in
+ * the same query did not run. Not the driver's own errors (errno 45000 and up:
+ * pool timeout, socket timeout, lost connection), after which the server may
+ * have run them.
+ */
+function refusedByServer(err: unknown): boolean {
+  const e = err as Partial<SqlError>;
+  return typeof e.errno === 'number' && e.errno < 45000 && e.fatal === false;
+}
+
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
 
 /** `2026-11-25 12:04:32.870`: a DATETIME(3) literal of the instant in UTC. */
@@ -112,7 +123,7 @@ function withDates(result: unknown): unknown {
  */
 export const sqlPoolOptions: Pick<PoolConfig, 'dateStrings' | 'multipleStatements'> = {
   dateStrings: true,
-  // For pipeline and transaction (one packet for several statements). Every
+  // For pipeline, transaction, read and write (one packet for several statements). Every
   // statement of this package and Prisma's binds its values as placeholders,
   // which the driver escapes; none is assembled from input.
   multipleStatements: true,
@@ -141,13 +152,20 @@ export function createSql(pool: Pool): Sql {
     statements.flatMap(([, values]) => toParams(values)),
   ];
   /** One answer per statement (the driver answers a single statement with its result alone). */
-  const answers = (result: unknown, count: number): unknown[] =>
-    count === 1 ? [withDates(result)] : (result as unknown[]).map(withDates);
+  const answers = (result: unknown, count: number): unknown[] => {
+    if (count === 1) return [withDates(result)];
+    // A statement with answers of its own (a CALL) would shift every later one onto the wrong caller.
+    if (!Array.isArray(result) || result.length !== count) {
+      throw new Error(`${count} statements sent as one query, ${Array.isArray(result) ? result.length : 1} answers`);
+    }
+    return result.map(withDates);
+  };
 
   const pipeline = async <T extends unknown[]>(statements: readonly Statement[]) => {
     const [sql, values] = joined(statements);
     return answers(await pool.query(sql, values), statements.length) as T;
   };
+
   // What was asked in one turn of the event loop, sent together (read, write).
   // DataLoader's own schedule (after the current promise jobs) would batch
   // only within one request; setImmediate runs once the poll phase has handled
@@ -158,51 +176,58 @@ export function createSql(pool: Pool): Sql {
   const reads = together<Statement, unknown>(readTogether);
   const writes = together<readonly Statement[], unknown[]>(writeTogether);
 
+  /**
+   * When a shared query fails because the server refused one of its
+   * statements, each part runs again alone, one after the other (a part that
+   * always fails costs one more query per batch, not a burst on the pool), so
+   * the error is that part's only. Any other failure (connection lost, pool
+   * timeout, a bug) is every part's: after a lost connection the server may
+   * even have committed the batch, so nothing is run twice.
+   */
+  const eachAlone = async <K>(parts: readonly K[], run: (part: K) => Promise<unknown[]>) => {
+    const outcomes: (unknown[] | Error)[] = [];
+    for (const part of parts) outcomes.push(await run(part).catch((e: Error) => e));
+    return outcomes;
+  };
+
   async function writeTogether(units: readonly (readonly Statement[])[]): Promise<(unknown[] | Error)[]> {
     if (units.length === 1) return [await pipeline<unknown[]>(units[0]!)];
+    const statements = units.flat();
+    let results: unknown[];
     try {
       // READ COMMITTED: a unit's SELECT sees the rows as they are when it
       // runs (as it would alone), not as they were at the batch's first read.
-      const results = await withConnection(async (conn) => {
+      results = await withConnection(async (conn) => {
         const [sql, values] = joined([
           ['SET TRANSACTION ISOLATION LEVEL READ COMMITTED', []],
           ['START TRANSACTION', []],
-          ...units.flat(),
+          ...statements,
           ['COMMIT', []],
         ]);
         try {
-          return (await conn.query(sql, values)) as unknown[];
+          return answers(await conn.query(sql, values), statements.length + 3);
         } catch (err) {
           await conn.query('ROLLBACK').catch(() => {});
           throw err;
         }
       });
-      let next = 2; // after SET TRANSACTION and START TRANSACTION
-      return units.map((unit) => results.slice(next, (next += unit.length)).map(withDates));
     } catch (err) {
-      // Rolled back whole: each unit runs again alone, its error its own (a
-      // deadlock victim's included: its caller may retry it). With the server
-      // down, all fail.
-      if (!isLockConflict(err) && isDatabaseUnavailable(err)) throw err;
-      return Promise.all(units.map((unit) => pipeline<unknown[]>(unit).catch((e: Error) => e)));
+      // A refused statement (a deadlock victim included: its caller may retry
+      // it) ended the query before COMMIT; the transaction is rolled back whole.
+      if (!refusedByServer(err)) throw err;
+      return eachAlone(units, (unit) => pipeline<unknown[]>(unit));
     }
+    let next = 2; // after SET TRANSACTION and START TRANSACTION
+    return units.map((unit) => results.slice(next, (next += unit.length)));
   }
+
   async function readTogether(statements: readonly Statement[]): Promise<unknown[]> {
     try {
       return await pipeline(statements);
     } catch (err) {
-      // A statement that fails ends the whole multi-statement query. Sent again
-      // one by one, it fails only its own read. (Reads have no effects, so
-      // those that had run can run twice.) With the server down, all fail.
-      if (statements.length === 1 || isDatabaseUnavailable(err)) throw err;
-      return Promise.all(
-        statements.map((statement) =>
-          pipeline([statement]).then(
-            ([rows]) => rows,
-            (e: Error) => e,
-          ),
-        ),
-      );
+      // Reads have no effects: those that had run before the refused one can run again.
+      if (statements.length === 1 || !refusedByServer(err)) throw err;
+      return eachAlone(statements, async (statement) => (await pipeline<unknown[][]>([statement]))[0]!);
     }
   }
 

@@ -8,7 +8,12 @@ import { createTestDatabase } from '@sms/testing';
 import { poolConfig } from '../src/connection';
 import { createSql, sqlPoolOptions } from '../src/sql';
 
-const pool = mariadb.createPool({ ...poolConfig(await createTestDatabase(t), 2), ...sqlPoolOptions });
+const pool = mariadb.createPool({
+  ...poolConfig(await createTestDatabase(t), 3),
+  ...sqlPoolOptions,
+  // A lock wait fails after 1 s instead of 50: the lock-conflict test waits on it twice.
+  initSql: 'SET SESSION innodb_lock_wait_timeout = 1',
+});
 t.teardown(() => pool.end());
 
 /** What createSql sent, on the pool or on a connection taken from it: one entry per query (one round trip each). */
@@ -139,5 +144,46 @@ t.test('write: units issued together commit in one transaction, each answered wi
       ],
       'the shared transaction was rolled back, then each unit ran once',
     );
+  });
+
+  t.test('units of different sizes get their own answers, dates as Dates', async (t) => {
+    sent.length = 0;
+    const at = new Date(Date.UTC(2026, 5, 1, 12, 30, 15, 250));
+    const [claimed, left] = await Promise.all([
+      sql.write<[{ affectedRows: number }, { n: number; at: Date }[]]>([
+        ['UPDATE counters SET n = n + 1 WHERE id = ?', [3]],
+        ['SELECT n, CAST(? AS DATETIME(3)) AS at FROM counters WHERE id = ?', [at, 3]],
+      ]),
+      sql.write<[{ affectedRows: number }]>([['UPDATE counters SET n = n + 10 WHERE id = ?', [2]]]),
+    ]);
+    t.equal(sent.length, 1);
+    t.equal(claimed[0].affectedRows, 1);
+    t.same(
+      claimed[1].map((r) => [r.n, r.at.toISOString()]),
+      [[2, at.toISOString()]],
+    );
+    t.equal(left.length, 1);
+    t.equal(left[0].affectedRows, 1);
+  });
+
+  t.test('a unit that waits on a lock past the timeout fails alone', async (t) => {
+    const holder = await pool.getConnection();
+    await holder.query('START TRANSACTION');
+    await holder.query('UPDATE counters SET n = n WHERE id = 1');
+    try {
+      const before = await sql.query<{ id: number; n: number }>('SELECT id, n FROM counters ORDER BY id');
+      const [locked, free] = await Promise.allSettled([bump(1), bump(2)]);
+      t.match(locked.status === 'rejected' && locked.reason, { code: 'ER_LOCK_WAIT_TIMEOUT' });
+      t.equal(free.status, 'fulfilled');
+      const after = await sql.query<{ id: number; n: number }>('SELECT id, n FROM counters ORDER BY id');
+      t.same(
+        after.map((r) => r.n - before.find((b) => b.id === r.id)!.n),
+        [0, 1, 0],
+        'the free unit applied once, the locked one not at all',
+      );
+    } finally {
+      await holder.query('ROLLBACK');
+      await holder.release();
+    }
   });
 });
