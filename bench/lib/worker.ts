@@ -54,17 +54,21 @@ export async function drainBacklog(
 
   const like = `${tag}%`;
   try {
+    // Is any row of the backlog still to be sent? The scan stops at the first
+    // one (a COUNT(*) read the whole backlog, every 50 ms, on the MariaDB the
+    // worker under test shares). The rate comes from the rows' sent_time, not
+    // from when this notices the end, so it can look seldom.
     await waitFor(
-      async () => {
-        const [row] = await pool.query<{ n: bigint | number }[]>(
-          "SELECT COUNT(*) AS n FROM sms_messages WHERE id LIKE ? AND status IN ('sent', 'failed')",
-          [like],
-        );
-        return Number(row!.n) === count;
-      },
+      async () =>
+        (
+          await pool.query<unknown[]>(
+            "SELECT 1 FROM sms_messages WHERE id LIKE ? AND status NOT IN ('sent', 'failed') LIMIT 1",
+            [like],
+          )
+        ).length === 0,
       timeoutMs,
       `${count} messages to be sent`,
-      50,
+      250,
     );
   } catch (err) {
     const rows = await pool.query('SELECT status, COUNT(*) AS n FROM sms_messages WHERE id LIKE ? GROUP BY status', [
