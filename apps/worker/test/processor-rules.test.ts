@@ -94,11 +94,13 @@ t.test('claims of one row from four workers at once: exactly one wins', async (t
   const workers = Array.from({ length: 4 }, () => {
     const db = createDb({ DATABASE_URL: w.app.config.DATABASE_URL, DATABASE_POOL_SIZE: 5 });
     t.teardown(() => db.close());
-    return new Messages(new SmsMessagesRepository(db), 60_000);
+    return { db, messages: new Messages(new SmsMessagesRepository(db), 60_000) };
   });
   const message = await w.insert();
+  // Connected first, so that the claims leave together rather than behind each pool's handshake.
+  await Promise.all(workers.map(({ db }) => Promise.all(Array.from({ length: 5 }, () => db.ping()))));
   const outcomes = await Promise.all(
-    workers.flatMap((messages) => Array.from({ length: 5 }, () => messages.claim(message.id))),
+    workers.flatMap(({ messages }) => Array.from({ length: 5 }, () => messages.claim(message.id))),
   );
   t.equal(outcomes.filter((o) => o.claimed).length, 1, 'one claim of 20 concurrent ones');
   t.ok(

@@ -23,17 +23,20 @@ export interface Sql {
    * the event loop (the requests that one poll of the sockets brought) go to
    * MariaDB together, as one multi-statement query, so one socket write and one
    * round trip serve all of them. A read alone is sent as query would send it.
-   * For SELECTs only: a batch whose query fails is sent again statement by
-   * statement, so that only the failing read fails.
+   * For SELECTs only. When the server refuses one read of a batch, each is
+   * sent again alone, so that only that read fails; a lost connection or a
+   * pool timeout fails them all.
    */
   read<T>(sql: string, values?: readonly unknown[]): Promise<T[]>;
   /**
    * One unit of work's statements (as pipeline: one answer each). The units
    * issued in the same turn of the event loop are sent together as one READ
    * COMMITTED transaction: one packet, one round trip and one commit for all
-   * of them. A unit alone runs as pipeline would run it. If the shared
-   * transaction fails, it is rolled back and each unit runs again alone, so
-   * that a unit's error (a deadlock victim included) is its own.
+   * of them. A unit alone runs as pipeline would run it. When the server
+   * refuses a statement of the shared transaction (an SQL error, a deadlock, a
+   * lock waited on for more than a second), it is rolled back and each unit
+   * runs again alone, so that the error is its unit's only. A lost connection
+   * or a pool timeout fails them all (the server may have committed).
    */
   write<T extends unknown[]>(statements: readonly Statement[]): Promise<T>;
   /** The affected rows of an INSERT, UPDATE or DELETE. */
@@ -66,6 +69,8 @@ export interface Sql {
 
 /** The most reads, or units of write, sent in one query: a bound on the packet, and on how long one waits for the others. */
 const BATCH_MAX = 64;
+/** How long a shared write transaction waits on a row lock before its units run alone. */
+const BATCH_LOCK_WAIT_SECONDS = 1;
 
 /**
  * The server answered a statement with an error (a missing table, a deadlock,
@@ -76,7 +81,8 @@ const BATCH_MAX = 64;
  */
 function refusedByServer(err: unknown): boolean {
   const e = err as Partial<SqlError>;
-  return typeof e.errno === 'number' && e.errno < 45000 && e.fatal === false;
+  // `sql`: an answer to a query, not a refused connection (a wrong password is 1045 too).
+  return typeof e.errno === 'number' && e.errno < 45000 && e.fatal === false && typeof e.sql === 'string';
 }
 
 const pad = (n: number, width = 2) => String(n).padStart(width, '0');
@@ -174,23 +180,21 @@ export function createSql(pool: Pool): Sql {
   const together = <K, V>(send: (keys: readonly K[]) => Promise<(V | Error)[]>) =>
     new DataLoader<K, V>(send, { cache: false, batchScheduleFn: (run) => setImmediate(run), maxBatchSize: BATCH_MAX });
   const reads = together<Statement, unknown>(readTogether);
-  const writes = together<readonly Statement[], unknown[]>(writeTogether);
+  const writes = together<readonly Statement[], unknown>(writeTogether);
 
   /**
    * When a shared query fails because the server refused one of its
-   * statements, each part runs again alone, one after the other (a part that
-   * always fails costs one more query per batch, not a burst on the pool), so
-   * the error is that part's only. Any other failure (connection lost, pool
-   * timeout, a bug) is every part's: after a lost connection the server may
-   * even have committed the batch, so nothing is run twice.
+   * statements, each part runs again alone, so that the error is that part's
+   * only: as many queries as before there were batches, plus the failed one.
+   * The parts' promises are handed to DataLoader unsettled, so each caller has
+   * its answer when its own part is done, not when the slowest is (a part
+   * waiting on a lock holds up no other). Any other failure (connection lost,
+   * pool timeout, a bug) is every part's: after a lost connection the server
+   * may even have committed the batch, so nothing is run twice.
    */
-  const eachAlone = async <K>(parts: readonly K[], run: (part: K) => Promise<unknown[]>) => {
-    const outcomes: (unknown[] | Error)[] = [];
-    for (const part of parts) outcomes.push(await run(part).catch((e: Error) => e));
-    return outcomes;
-  };
+  const eachAlone = <K>(parts: readonly K[], run: (part: K) => Promise<unknown>): Promise<unknown>[] => parts.map(run);
 
-  async function writeTogether(units: readonly (readonly Statement[])[]): Promise<(unknown[] | Error)[]> {
+  async function writeTogether(units: readonly (readonly Statement[])[]): Promise<unknown[]> {
     if (units.length === 1) return [await pipeline<unknown[]>(units[0]!)];
     const statements = units.flat();
     let results: unknown[];
@@ -199,15 +203,23 @@ export function createSql(pool: Pool): Sql {
       // runs (as it would alone), not as they were at the batch's first read.
       results = await withConnection(async (conn) => {
         const [sql, values] = joined([
+          // A lock one unit waits on holds up all the others: the batch waits
+          // at most BATCH_LOCK_WAIT_SECONDS, then each unit runs alone with the
+          // server's own wait. The session's value is put back after.
+          ['SET @sms_lock_wait = @@innodb_lock_wait_timeout, innodb_lock_wait_timeout = ?', [BATCH_LOCK_WAIT_SECONDS]],
           ['SET TRANSACTION ISOLATION LEVEL READ COMMITTED', []],
           ['START TRANSACTION', []],
           ...statements,
           ['COMMIT', []],
+          ['SET innodb_lock_wait_timeout = @sms_lock_wait', []],
         ]);
         try {
-          return answers(await conn.query(sql, values), statements.length + 3);
+          // A wrong count is found after COMMIT: every unit fails, though its
+          // rows were written (a claimed row then waits for its lease to end).
+          return answers(await conn.query(sql, values), statements.length + 5);
         } catch (err) {
-          await conn.query('ROLLBACK').catch(() => {});
+          // A connection that cannot be put back as it was is not reused.
+          await conn.query('ROLLBACK;\nSET innodb_lock_wait_timeout = @sms_lock_wait').catch(() => conn.destroy());
           throw err;
         }
       });
@@ -217,7 +229,7 @@ export function createSql(pool: Pool): Sql {
       if (!refusedByServer(err)) throw err;
       return eachAlone(units, (unit) => pipeline<unknown[]>(unit));
     }
-    let next = 2; // after SET TRANSACTION and START TRANSACTION
+    let next = 3; // after the lock wait, SET TRANSACTION and START TRANSACTION
     return units.map((unit) => results.slice(next, (next += unit.length)));
   }
 
@@ -227,7 +239,7 @@ export function createSql(pool: Pool): Sql {
     } catch (err) {
       // Reads have no effects: those that had run before the refused one can run again.
       if (statements.length === 1 || !refusedByServer(err)) throw err;
-      return eachAlone(statements, async (statement) => (await pipeline<unknown[][]>([statement]))[0]!);
+      return eachAlone(statements, async (statement) => (await pipeline([statement]))[0]);
     }
   }
 

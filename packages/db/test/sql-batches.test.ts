@@ -11,8 +11,8 @@ import { createSql, sqlPoolOptions } from '../src/sql';
 const pool = mariadb.createPool({
   ...poolConfig(await createTestDatabase(t), 3),
   ...sqlPoolOptions,
-  // A lock wait fails after 1 s instead of 50: the lock-conflict test waits on it twice.
-  initSql: 'SET SESSION innodb_lock_wait_timeout = 1',
+  // A lock wait fails after 3 s instead of 50 (the lock-conflict test waits on one).
+  initSql: 'SET SESSION innodb_lock_wait_timeout = 3',
 });
 t.teardown(() => pool.end());
 
@@ -103,7 +103,10 @@ t.test('write: units issued together commit in one transaction, each answered wi
 
   const answers = await Promise.all([bump(1), bump(2), bump(9)]);
   t.equal(sent.length, 1, 'one query for the three units');
-  t.match(sent[0], /^SET TRANSACTION ISOLATION LEVEL READ COMMITTED;\nSTART TRANSACTION;[\s\S]*;\nCOMMIT$/);
+  t.match(
+    sent[0],
+    /^SET @sms_lock_wait = [^;]+;\nSET TRANSACTION ISOLATION LEVEL READ COMMITTED;\nSTART TRANSACTION;[\s\S]*;\nCOMMIT;\nSET innodb_lock_wait_timeout = @sms_lock_wait$/,
+  );
   t.same(
     answers.map(([updated, rows]) => [updated.affectedRows, rows.map((r) => r.n)]),
     [
@@ -157,6 +160,7 @@ t.test('write: units issued together commit in one transaction, each answered wi
       sql.write<[{ affectedRows: number }]>([['UPDATE counters SET n = n + 10 WHERE id = ?', [2]]]),
     ]);
     t.equal(sent.length, 1);
+    t.match(sent[0], /^SET @sms_lock_wait/);
     t.equal(claimed[0].affectedRows, 1);
     t.same(
       claimed[1].map((r) => [r.n, r.at.toISOString()]),
@@ -166,20 +170,32 @@ t.test('write: units issued together commit in one transaction, each answered wi
     t.equal(left[0].affectedRows, 1);
   });
 
-  t.test('a unit that waits on a lock past the timeout fails alone', async (t) => {
+  t.test('a unit waiting on a lock holds up its batch a second at most, then fails alone', async (t) => {
     const holder = await pool.getConnection();
     await holder.query('START TRANSACTION');
     await holder.query('UPDATE counters SET n = n WHERE id = 1');
     try {
       const before = await sql.query<{ id: number; n: number }>('SELECT id, n FROM counters ORDER BY id');
-      const [locked, free] = await Promise.allSettled([bump(1), bump(2)]);
-      t.match(locked.status === 'rejected' && locked.reason, { code: 'ER_LOCK_WAIT_TIMEOUT' });
+      sent.length = 0;
+      const started = Date.now();
+      let freeAfterMs = 0;
+      // The free unit first: it has run in the shared transaction when the locked one waits.
+      const [free, locked] = await Promise.allSettled([
+        bump(2).finally(() => (freeAfterMs = Date.now() - started)),
+        bump(1),
+      ]);
+      t.match(sent[0], /^SET @sms_lock_wait/, 'the two were sent as one batch');
       t.equal(free.status, 'fulfilled');
+      t.ok(
+        freeAfterMs < 2500,
+        `the free unit was answered after ${freeAfterMs} ms, before the session's 3 s lock wait`,
+      );
+      t.match(locked.status === 'rejected' && locked.reason, { code: 'ER_LOCK_WAIT_TIMEOUT' });
       const after = await sql.query<{ id: number; n: number }>('SELECT id, n FROM counters ORDER BY id');
       t.same(
         after.map((r) => r.n - before.find((b) => b.id === r.id)!.n),
         [0, 1, 0],
-        'the free unit applied once, the locked one not at all',
+        'the free unit applied once (its run in the batch rolled back), the locked one not at all',
       );
     } finally {
       await holder.query('ROLLBACK');
