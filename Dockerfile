@@ -56,6 +56,7 @@ RUN --mount=type=cache,id=pnpm-store,target=/pnpm-store \
 FROM ${NODE_IMAGE} AS runtime
 ENV NODE_ENV=production \
     NODE_OPTIONS="--max-semi-space-size=8"
+ENV GLIBC_TUNABLES=glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=131072
 WORKDIR /app
 # Owned by root and not writable by the service user: the process cannot alter its own code.
 COPY --from=prod-deps /app/node_modules ./node_modules

@@ -73,7 +73,7 @@ Besides each variable's own rule (the table below), the service refuses to start
   are a hash tag: one slot, as BullMQ's scripts need; the prefix itself may not
   contain braces); the limits' keys spread over the cluster, one slot per phone,
   login or address. A failover (a master killed, its replica promoted) is
-  ridden out without a restart ([operations](operations.md#redis-cluster)).
+  ridden out without a restart ([scaling](scaling.md#redis-cluster)).
 
 ## In production
 
@@ -89,8 +89,8 @@ Besides each variable's own rule (the table below), the service refuses to start
   so use a key from the MessageBird (classic) dashboard. For a key made on
   Bird today (\`bk_<region>_…\`), set \`SMS_TRANSPORT=bird\` and
   \`BIRD_ACCESS_KEY\` instead (see
-  [delivery reports](operations.md#delivery-reports)). A bad key shows up as
-  the \`bad_key\` alert (see [operations](operations.md#metrics)).
+  [delivery reports](delivery-reports.md)). A bad key shows up as
+  the \`bad_key\` alert (see [monitoring](monitoring.md#metrics)).
 - Behind a load balancer or TLS-terminating proxy, set \`TRUST_PROXY\` to the
   number of proxies (\`1\`) or their addresses (never \`true\`, which is refused), so
   the per-IP limits count the client's address and the dashboard cookie is

@@ -31,5 +31,19 @@ export const SERVICE_NODE_OPTIONS = ['--max-semi-space-size=8'] as const;
 // the entry file (the Dockerfile's CMD, the units' ExecStart).
 export const SERVICE_V8_FLAGS = ['--heap-growing-percent=50'] as const;
 
+// GLIBC_TUNABLES: where most of the API's memory went (docs/monitoring.md,
+// "Memory"). Each password hash (scrypt) takes a 16 MiB buffer on one of
+// libuv's threads. glibc's malloc raises its mmap threshold to the size of the
+// first such buffer freed, so every later one comes from that thread's arena
+// and stays in it when freed: the API kept ~190 MB above its heap after a
+// few dozen sign-ins (peak RSS 297 MB against 79 MB for bare Fastify). A fixed
+// threshold (glibc's own default, 128 KiB) turns that raising off, so each
+// buffer is mapped for its hash and given back after it; hugetlb=1 asks for
+// transparent huge pages for those mappings, so mapping 16 MiB afresh costs 8
+// page faults instead of 4,096 (without it a hash took 1.9 × the CPU; with it,
+// as before). Read by glibc when the process starts, so it goes in the
+// environment: `pnpm start`, the bench, the Dockerfile's ENV, the units.
+export const SERVICE_ENV = { GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=131072' } as const;
+
 /** Both, as the processes get them on the command line (`pnpm start`, the bench). */
 export const SERVICE_NODE_ARGS = [...SERVICE_NODE_OPTIONS, ...SERVICE_V8_FLAGS] as const;

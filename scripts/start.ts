@@ -13,7 +13,7 @@
 // when both children drained cleanly.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { SERVICE_NODE_ARGS } from './node-options';
+import { SERVICE_ENV, SERVICE_NODE_ARGS } from './node-options';
 
 // Compiled, this file is dist/scripts/start.js beside dist/apps/...; as source
 // (`pnpm dev`) it is scripts/start.ts, and the children run from source too.
@@ -32,7 +32,8 @@ const live = new Set<ChildProcess>();
 let stopping = false;
 
 function run(entry: string, watch: boolean): Promise<number> {
-  const child = spawn(process.execPath, command(entry, watch), { cwd: root, stdio: 'inherit', detached: true });
+  const env = { ...SERVICE_ENV, ...process.env };
+  const child = spawn(process.execPath, command(entry, watch), { cwd: root, env, stdio: 'inherit', detached: true });
   live.add(child);
   return new Promise((resolve) =>
     child.on('exit', (code, signal) => {

@@ -12,7 +12,7 @@ import t from 'tap';
 import { parseDatabaseUrl } from '@sms/config';
 import { parse } from 'yaml';
 import { ENTRIES, outputFor } from '../scripts/build';
-import { SERVICE_NODE_OPTIONS, SERVICE_V8_FLAGS } from '../scripts/node-options';
+import { SERVICE_ENV, SERVICE_NODE_OPTIONS, SERVICE_V8_FLAGS } from '../scripts/node-options';
 import { chain, imageHealthcheck, read, stages } from './lib/dockerfile';
 
 // ---------------------------------------------------------------- compose ----
@@ -180,6 +180,10 @@ t.test('Dockerfile: multi-stage, non-root runtime of compiled JavaScript without
         (i) => i.keyword === 'ENV' && i.args.includes(`NODE_OPTIONS="${SERVICE_NODE_OPTIONS.join(' ')}"`),
       ),
       `${target}: the node options of pnpm start`,
+    );
+    t.ok(
+      instructions.some((i) => i.keyword === 'ENV' && i.args === `GLIBC_TUNABLES=${SERVICE_ENV.GLIBC_TUNABLES}`),
+      `${target}: the malloc settings of pnpm start`,
     );
     const service = Object.values(compose.services).find(
       (s) => typeof s.build === 'object' && s.build.target === target,

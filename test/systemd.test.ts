@@ -1,4 +1,4 @@
-// The example systemd units of docs/operations.md ("Production without
+// The example systemd units of docs/deploy.md ("Production without
 // Docker"): systemd's own checker accepts them, and each runs with plain node
 // the very file `pnpm build` produces for its process.
 import { spawnSync } from 'node:child_process';
@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import t from 'tap';
 import { ENTRIES, outputFor } from '../scripts/build';
-import { SERVICE_NODE_OPTIONS, SERVICE_V8_FLAGS } from '../scripts/node-options';
+import { SERVICE_ENV, SERVICE_NODE_OPTIONS, SERVICE_V8_FLAGS } from '../scripts/node-options';
 import { root } from './lib/dockerfile';
 
 const UNITS = {
@@ -48,6 +48,10 @@ t.test('each unit runs the compiled entry with plain node, no tsx', async (t) =>
       t.ok(
         unit.Environment!.includes(`"NODE_OPTIONS=${SERVICE_NODE_OPTIONS.join(' ')}"`),
         `${name}: the node options of pnpm start`,
+      );
+      t.ok(
+        unit.Environment!.split(' ').includes(`GLIBC_TUNABLES=${SERVICE_ENV.GLIBC_TUNABLES}`),
+        `${name}: the malloc settings of pnpm start`,
       );
     }
   }

@@ -34,7 +34,7 @@ export function createMetrics(options: { queue?: QueueCounts; defaultMetrics?: b
     registry,
     sent: counter('sms_messages_sent_total', 'SMS the provider accepted'),
     // The funnel's first step; with the API's sms_delivery_reports_total and
-    // sms_codes_verified_total it gives rates per country (docs/operations.md).
+    // sms_codes_verified_total it gives rates per country (docs/delivery-reports.md).
     sentByCountry: new Counter({ ...SENT_BY_COUNTRY, registers }),
     failed: byReason(
       'sms_messages_failed_total',

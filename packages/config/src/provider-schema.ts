@@ -65,7 +65,7 @@ export const deliveryReportVariables = {
       pattern: '^https?://[^/?#]+$',
       description:
         'Scheme and host the provider calls (`https://sms.example.com`): SMS ask for delivery reports there, ' +
-        'and report signatures are checked against it (docs/operations.md).',
+        'and report signatures are checked against it (docs/delivery-reports.md).',
     }),
   ),
   MESSAGEBIRD_SIGNING_KEY: Type.Optional(

@@ -19,7 +19,7 @@ declare module 'fastify' {
  * Delivery reports and the API's half of the verification funnel, by
  * destination country (never the number): with the worker's
  * sms_codes_sent_total, the delivery rate and the verification rate per
- * country are one PromQL division each (docs/operations.md).
+ * country are one PromQL division each (docs/delivery-reports.md).
  */
 export default fp(
   async (fastify) => {

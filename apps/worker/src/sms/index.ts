@@ -26,7 +26,7 @@ export function createTransport(config: TransportConfig, logger: Logger): Transp
   if (config.SMS_TRANSPORT === 'log') return new LogTransport(logger);
   if (config.SMS_TRANSPORT === 'bird') {
     if (!config.BIRD_ACCESS_KEY) throw new Error('BIRD_ACCESS_KEY is required for SMS_TRANSPORT=bird');
-    // Bird's status webhooks are configured in its dashboard, not per message (docs/operations.md, "Delivery reports").
+    // Bird's status webhooks are configured in its dashboard, not per message (docs/delivery-reports.md).
     return new BirdTransport({
       accessKey: config.BIRD_ACCESS_KEY,
       from: config.BIRD_FROM,
