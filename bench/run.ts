@@ -61,6 +61,7 @@ import {
 } from './lib/options';
 import { scenarios } from './lib/scenarios';
 import { seed, SESSIONS_PER_USER } from './lib/seed';
+import { signUpsAndIns } from './lib/sign-ups';
 import { atCleanup, cleanup, startApi, startRawWorker, startServer, startWorker } from './lib/services';
 import { summarise, type Results } from './lib/summary';
 import { drainBacklog, drainRaw } from './lib/worker';
@@ -111,6 +112,7 @@ async function httpRows(r: Results, pool: Pool, smsQueue: SmsQueue, s: ReturnTyp
   if (runs('put')) r.anchors.put = await anchorRow(r, 'put', s.put);
   const api = await startApi();
   pids.api = api.proc.child.pid;
+  await signUpsAndIns(api.url);
   if (runs('get')) r.get = await measure('GET /sms_settings/:user_id', api.url, s.get);
   if (runs('put')) {
     // The same work as the PUT anchor, whose queue no worker drains: the queue

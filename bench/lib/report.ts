@@ -1,6 +1,6 @@
 // The one table the benchmark prints, and bench/results.md: the last run's
-// figures above the history marker (rewritten on every run), the optimisation
-// log below it (kept as it is).
+// figures above the history marker (rewritten on every run), the table of what
+// changed when below it (kept as it is; one line per change, added by hand).
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 export interface Row {
@@ -121,6 +121,6 @@ export function renderMarkdown(report: Report): string {
 export function writeResults(file: string, report: Report): void {
   const previous = existsSync(file) ? readFileSync(file, 'utf8') : '';
   const at = previous.indexOf(HISTORY_MARKER);
-  const history = at >= 0 ? previous.slice(at) : `${HISTORY_MARKER}\n\n# Optimisation log\n\n(none yet)\n`;
+  const history = at >= 0 ? previous.slice(at) : `${HISTORY_MARKER}\n\n# What changed when\n\n| change | effect |\n|---|---|\n`;
   writeFileSync(file, `${renderMarkdown(report)}\n${history}`);
 }

@@ -3,6 +3,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SmsQueue } from '@sms/jobs';
+import { SERVICE_ENV } from '../../scripts/node-options';
 import {
   deleteRedisPrefix,
   dropDatabase,
@@ -68,6 +69,7 @@ const start = (name: string, entry: string, options: Pick<StartOptions, 'env' | 
 export function serviceEnv(extra: Record<string, string> = {}): Record<string, string> {
   const inherited = Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
   return {
+    ...SERVICE_ENV,
     ...inherited,
     NODE_ENV: 'production',
     LOG_LEVEL,

@@ -6,6 +6,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '@sms/testing';
 import { ANCHORS, type Anchor } from './anchors';
+import { SERVICE_ENV } from '../../scripts/node-options';
 import { PRODUCTION_NODE_ARGS } from './compile';
 import type { Drained, Measured, Split } from './measure';
 import {
@@ -130,7 +131,7 @@ function settingsOf(r: Results): string[] {
     'every process runs as production runs it: compiled JavaScript (dist/, `pnpm start`; bench/ servers bundled ' +
       'into dist/bench/), with the node options of scripts/node-options.ts (`' +
       PRODUCTION_NODE_ARGS.join(' ') +
-      '`), no tsx',
+      `\`) and its GLIBC_TUNABLES (\`${env.GLIBC_TUNABLES ?? SERVICE_ENV.GLIBC_TUNABLES}\`), no tsx`,
     'the worker is the real process (apps/worker runWorker) with a fake provider (bench/worker-main.ts); ' +
       'it runs during the HTTP rows too, sending the SMS the PUTs queue, except during the flat-out PUT row ' +
       "(queue paused, as no worker drains the PUT anchor's queue; those SMS go out right after it)",
