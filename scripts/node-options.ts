@@ -14,7 +14,7 @@
 // --max-semi-space-size=8: V8's young generation grows to 2 × 16 MB under
 // load by default; 2 × 8 MB keeps ~40 MB of RSS off the API and the worker
 // under the benchmark's load for about one more percent of CPU in the
-// scavenger (bench/results.md, "Changes, and what each saved"). It bounds no heap: objects that
+// scavenger (bench/results.md, "What changed when"). It bounds no heap: objects that
 // outlive a scavenge move to the old generation as before, and a burst grows
 // that as far as it needs.
 export const SERVICE_NODE_OPTIONS = ['--max-semi-space-size=8'] as const;
@@ -23,8 +23,8 @@ export const SERVICE_NODE_OPTIONS = ['--max-semi-space-size=8'] as const;
 // generation grow to 1.5 × what survived, instead of up to 4 × under a fast
 // allocation rate. Under the benchmark the API's live heap is ~43 MB and V8
 // let it reach 150 MB before collecting (peak RSS 224–236 MB); with this,
-// 152 MB, and no throughput change measurable (bench/results.md, "Second
-// evening session").
+// 152 MB, and no throughput change measurable (bench/results.md, "What changed
+// when").
 // It is no cap: the limit is recomputed from the live size after every
 // collection, so a burst grows the heap as far as it needs. Node refuses V8
 // flags like this one in NODE_OPTIONS, so it goes on the command line, before

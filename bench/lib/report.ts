@@ -121,6 +121,7 @@ export function renderMarkdown(report: Report): string {
 export function writeResults(file: string, report: Report): void {
   const previous = existsSync(file) ? readFileSync(file, 'utf8') : '';
   const at = previous.indexOf(HISTORY_MARKER);
-  const history = at >= 0 ? previous.slice(at) : `${HISTORY_MARKER}\n\n# What changed when\n\n| change | effect |\n|---|---|\n`;
+  const history =
+    at >= 0 ? previous.slice(at) : `${HISTORY_MARKER}\n\n# What changed when\n\n| change | effect |\n|---|---|\n`;
   writeFileSync(file, `${renderMarkdown(report)}\n${history}`);
 }
