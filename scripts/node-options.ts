@@ -35,12 +35,12 @@ export const SERVICE_V8_FLAGS = ['--heap-growing-percent=50'] as const;
 // "Memory"). Each password hash (scrypt) takes a 16 MiB buffer on one of
 // libuv's threads. glibc's malloc raises its mmap threshold to the size of the
 // first such buffer freed, so every later one comes from that thread's arena
-// and stays in it when freed: the API kept ~190 MB above its heap after a
-// few dozen sign-ins (peak RSS 297 MB against 79 MB for bare Fastify). A fixed
+// and stays in it when freed: after a few dozen sign-ins the API stayed at
+// 250-300 MB of RSS, of which its heap held 50 MB (bare Fastify: 79). A fixed
 // threshold (glibc's own default, 128 KiB) turns that raising off, so each
 // buffer is mapped for its hash and given back after it; hugetlb=1 asks for
-// transparent huge pages for those mappings, so mapping 16 MiB afresh costs 8
-// page faults instead of 4,096 (without it a hash took 1.9 × the CPU; with it,
+// transparent huge pages for those mappings, so mapping 16 MiB afresh takes a
+// few huge-page faults, not 4,096 small ones (without it a hash took 1.9 × the CPU; with it,
 // as before). Read by glibc when the process starts, so it goes in the
 // environment: `pnpm start`, the bench, the Dockerfile's ENV, the units.
 export const SERVICE_ENV = { GLIBC_TUNABLES: 'glibc.malloc.hugetlb=1:glibc.malloc.mmap_threshold=131072' } as const;
