@@ -6,6 +6,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import process from 'node:process';
+import { URL } from 'node:url';
 import openapiTS, { astToString } from 'openapi-typescript';
 
 const here = (path) => new URL(path, import.meta.url);
