@@ -39,9 +39,12 @@ exit code 1; the value itself is never printed (some are secrets):
 Invalid configuration: CODE_LENGTH must be >= 4
 \`\`\`
 
-Besides each variable's own rule (the table below), the service refuses to start when:
+Besides each variable's own rule (the table below), the service refuses to start when
+any of these holds, listing every one that does on that one line, separated by \`;\`
+(so \`NODE_ENV=production\` alone names all three variables it needs):
 
 - \`NODE_ENV=production\` and \`APP_SECRET\` is unset;
+- \`NODE_ENV=production\` and neither \`SMS_TRANSPORT\` nor \`MESSAGEBIRD_ACCESS_KEY\` is set;
 - \`NODE_ENV=production\` and \`EXPOSE_VERIFICATION_CODE=true\`;
 - \`NODE_ENV=production\` and \`SMS_ALLOWED_COUNTRIES\` is unset (set a list, or \`*\` for all);
 - \`SMS_TRANSPORT=messagebird\` and \`MESSAGEBIRD_ACCESS_KEY\` is unset;

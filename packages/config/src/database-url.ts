@@ -87,7 +87,7 @@ export function parseDatabaseUrl(databaseUrl: string): DatabaseConnectionOptions
     throw new DatabaseUrlError('is not a valid URL');
   }
   if (url.protocol !== 'mysql:' && url.protocol !== 'mariadb:') {
-    throw new DatabaseUrlError('must start with mysql:// or mariadb://');
+    throw new DatabaseUrlError(`must start with mysql:// or mariadb:// (not ${url.protocol}//: MySQL or MariaDB only)`);
   }
   const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
   if (!/^[A-Za-z0-9_$]{1,64}$/.test(database)) {

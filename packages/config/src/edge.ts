@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { isIP } from 'node:net';
 import { ConfigError } from './config-error';
+import { SMS_TRANSPORTS } from './provider-schema';
 import type { Env } from './schema';
 
 /** What Fastify's `trustProxy` accepts, minus `true` (see parseTrustProxy). */
@@ -45,16 +46,19 @@ const metricsWithheld = (env: Pick<Env, 'NODE_ENV' | 'HOST' | 'METRICS_TOKEN'>) 
   env.NODE_ENV === 'production' && !env.METRICS_TOKEN && !isLoopback(env.HOST);
 
 /**
- * The edge's rules that span variables, for production: the log transport
- * only when asked for by name. Returns the warnings for the start.
+ * Production's rule for the transport: the log transport only when asked for
+ * by name. Returns the problem (null: none), to be listed with the others.
  */
-export function checkEdge(env: Env): string[] {
-  if (env.NODE_ENV !== 'production') return [];
-  if (!env.SMS_TRANSPORT && !env.MESSAGEBIRD_ACCESS_KEY) {
-    fail(
-      'NODE_ENV=production needs MESSAGEBIRD_ACCESS_KEY (to send) or SMS_TRANSPORT set explicitly (SMS_TRANSPORT=log writes codes to the log)',
-    );
-  }
+export function transportProblem(env: Env): string | null {
+  if (env.NODE_ENV !== 'production' || env.SMS_TRANSPORT || env.MESSAGEBIRD_ACCESS_KEY) return null;
+  const choices = Object.entries(SMS_TRANSPORTS).map(([name, key]) =>
+    key ? `${name} (with ${key})` : `${name} (writes codes to the log)`,
+  );
+  return `SMS_TRANSPORT is required when NODE_ENV=production (unless MESSAGEBIRD_ACCESS_KEY is set): ${choices.join(', ')}`;
+}
+
+/** The edge's warnings for the start (production only). */
+export function edgeWarnings(env: Env): string[] {
   return metricsWithheld(env)
     ? [`/metrics is not served: HOST=${env.HOST} is not loopback and METRICS_TOKEN is not set`]
     : [];

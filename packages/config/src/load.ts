@@ -2,9 +2,12 @@ import envSchema from 'env-schema';
 import { DatabaseUrlError, parseDatabaseUrl } from './database-url';
 import { ConfigSchema, type Env } from './schema';
 import { ConfigError } from './config-error';
-import { checkEdge, parseTrustProxy, type TrustProxy } from './edge';
+import { edgeWarnings, parseTrustProxy, transportProblem, type TrustProxy } from './edge';
+import { SMS_TRANSPORTS } from './provider-schema';
 import { redisTarget } from './redis';
 import { commaList } from './formats';
+
+const PREFIX = 'Invalid configuration: ';
 
 /** Used when APP_SECRET is unset outside production; never valid in production. */
 const DEVELOPMENT_SECRET = 'development-only-secret-do-not-use-in-production';
@@ -41,7 +44,8 @@ function describe(error: AjvError): string {
 
 /**
  * Reads and validates the environment once, at start. Throws ConfigError with a
- * single line naming the variable; values are never echoed (some are secrets).
+ * single line naming the variable (every variable at fault, past the schema's
+ * own checks); values are never echoed (some are secrets).
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Empty strings mean "unset", as in most shells' `VAR= cmd`.
@@ -55,54 +59,65 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   } catch (err) {
     const errors = (err as { errors?: AjvError[] }).errors;
     const first = errors?.[0];
-    throw new ConfigError(`Invalid configuration: ${first ? describe(first) : (err as Error).message}`);
+    throw new ConfigError(PREFIX + (first ? describe(first) : (err as Error).message));
   }
 
   const warnings: string[] = [];
+  // Every problem below is listed in one error, so one start names them all
+  // (not one restart per missing variable).
+  const problems: string[] = [];
+  const check = (test: () => string | null | undefined | void) => {
+    try {
+      const problem = test();
+      if (problem) problems.push(problem);
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(err.message.replace(PREFIX, ''));
+    }
+  };
   const production = parsed.NODE_ENV === 'production';
   if (!parsed.APP_SECRET) {
-    if (production) throw new ConfigError('Invalid configuration: APP_SECRET is required when NODE_ENV=production');
-    warnings.push('APP_SECRET is not set: using a fixed development secret (never do this in production)');
+    if (production) problems.push('APP_SECRET is required when NODE_ENV=production');
+    else warnings.push('APP_SECRET is not set: using a fixed development secret (never do this in production)');
   }
   if (parsed.EXPOSE_VERIFICATION_CODE && production) {
-    throw new ConfigError('Invalid configuration: EXPOSE_VERIFICATION_CODE=true is refused when NODE_ENV=production');
+    problems.push('EXPOSE_VERIFICATION_CODE=true is refused when NODE_ENV=production');
   }
-  if (!URL.canParse(parsed.REDIS_URL)) throw new ConfigError('Invalid configuration: REDIS_URL is not a valid URL');
-  redisTarget(parsed);
-  try {
-    // The whole URL, options included (database-url.ts), so a typo stops the start.
-    parseDatabaseUrl(parsed.DATABASE_URL);
-  } catch (err) {
-    if (!(err instanceof DatabaseUrlError)) throw err;
-    throw new ConfigError(`Invalid configuration: DATABASE_URL ${err.message}`);
-  }
+  check(() => {
+    if (!URL.canParse(parsed.REDIS_URL)) return 'REDIS_URL is not a valid URL';
+    redisTarget(parsed);
+  });
+  check(() => {
+    try {
+      // The whole URL, options included (database-url.ts), so a typo stops the start.
+      parseDatabaseUrl(parsed.DATABASE_URL);
+    } catch (err) {
+      if (!(err instanceof DatabaseUrlError)) throw err;
+      return `DATABASE_URL ${err.message}`;
+    }
+  });
   const transport = parsed.SMS_TRANSPORT ?? (parsed.MESSAGEBIRD_ACCESS_KEY ? 'messagebird' : 'log');
-  warnings.push(...checkEdge(parsed));
-  if (transport === 'messagebird' && !parsed.MESSAGEBIRD_ACCESS_KEY) {
-    throw new ConfigError('Invalid configuration: MESSAGEBIRD_ACCESS_KEY is required when SMS_TRANSPORT=messagebird');
-  }
-  if (transport === 'bird' && !parsed.BIRD_ACCESS_KEY) {
-    throw new ConfigError('Invalid configuration: BIRD_ACCESS_KEY is required when SMS_TRANSPORT=bird');
-  }
+  check(() => transportProblem(parsed));
+  const key = SMS_TRANSPORTS[transport];
+  if (key && !parsed[key]) problems.push(`${key} is required when SMS_TRANSPORT=${transport}`);
   if (Boolean(parsed.ADMIN_LOGIN) !== Boolean(parsed.ADMIN_PASSWORD)) {
-    throw new ConfigError('Invalid configuration: ADMIN_LOGIN and ADMIN_PASSWORD must be set together');
+    problems.push('ADMIN_LOGIN and ADMIN_PASSWORD must be set together');
   }
-
   const countries = parsed.SMS_ALLOWED_COUNTRIES?.trim();
   if (!countries) {
-    if (production) {
-      throw new ConfigError(
-        'Invalid configuration: SMS_ALLOWED_COUNTRIES is required when NODE_ENV=production (a list, or * for all)',
-      );
-    }
-    warnings.push('SMS_ALLOWED_COUNTRIES is not set: every country can be texted (set a list, or * on purpose)');
+    if (production) problems.push('SMS_ALLOWED_COUNTRIES is required when NODE_ENV=production (a list, or * for all)');
+    else warnings.push('SMS_ALLOWED_COUNTRIES is not set: every country can be texted (set a list, or * on purpose)');
   }
+  let trustProxy: TrustProxy = false;
+  check(() => void (trustProxy = parseTrustProxy(parsed.TRUST_PROXY)));
+  if (problems.length) throw new ConfigError(PREFIX + problems.join('; '));
+  warnings.push(...edgeWarnings(parsed));
 
   return {
     ...parsed,
     APP_SECRET: parsed.APP_SECRET ?? DEVELOPMENT_SECRET,
     SMS_TRANSPORT: transport,
-    TRUST_PROXY: parseTrustProxy(parsed.TRUST_PROXY),
+    TRUST_PROXY: trustProxy,
     SMS_ALLOWED_COUNTRIES: countries === '*' ? [] : commaList(countries).map((c) => c.toUpperCase()),
     SMS_ALLOWED_NUMBER_TYPES: commaList(parsed.SMS_ALLOWED_NUMBER_TYPES),
     warnings,

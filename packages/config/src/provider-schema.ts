@@ -6,10 +6,14 @@ import { StringEnum } from './formats';
  * kept apart because they come and go with the providers.
  */
 
+/** The SMS_TRANSPORT values, each with the variable that holds its key (log needs none). */
+export const SMS_TRANSPORTS = { messagebird: 'MESSAGEBIRD_ACCESS_KEY', bird: 'BIRD_ACCESS_KEY', log: null } as const;
+export type SmsTransport = keyof typeof SMS_TRANSPORTS;
+
 /** How the worker sends: transport, keys, sender, timeouts. */
 export const providerVariables = {
   SMS_TRANSPORT: Type.Optional(
-    StringEnum(['messagebird', 'bird', 'log'], {
+    StringEnum(Object.keys(SMS_TRANSPORTS) as SmsTransport[], {
       description:
         '`messagebird` sends through MessageBird’s legacy REST API (legacy keys); `bird` through Bird’s platform ' +
         'API (keys made on Bird today, `BIRD_ACCESS_KEY`); `log` writes each SMS as one JSON line with `to` and ' +

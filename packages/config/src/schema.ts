@@ -15,7 +15,8 @@ const NUMBER_TYPES =
 export const ConfigSchema = Type.Object({
   NODE_ENV: StringEnum(['development', 'test', 'production'], {
     default: 'development',
-    description: '`production` requires `APP_SECRET` and refuses `EXPOSE_VERIFICATION_CODE=true`.',
+    description:
+      '`production` requires `APP_SECRET`, `SMS_TRANSPORT` (or `MESSAGEBIRD_ACCESS_KEY`) and `SMS_ALLOWED_COUNTRIES`, and refuses `EXPOSE_VERIFICATION_CODE=true`.',
   }),
   PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 8080, description: 'Port the API listens on.' }),
   HOST: Type.String({
@@ -24,9 +25,9 @@ export const ConfigSchema = Type.Object({
     description: 'Address the API and the worker’s metrics port listen on.',
   }),
   DATABASE_URL: Type.String({
-    pattern: '^(mysql|mariadb)://',
+    // No schema pattern: database-url.ts checks the scheme, saying which is expected.
     default: 'mysql://root@127.0.0.1:3306/sms_settings',
-    description: 'MySQL 8 / MariaDB 10.6+ database; it is created if missing.',
+    description: 'MySQL 8 / MariaDB 10.6+ database, a `mysql://` or `mariadb://` URL; it is created if missing.',
   }),
   DATABASE_POOL_SIZE: Type.Integer({
     minimum: 1,

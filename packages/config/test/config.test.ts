@@ -122,7 +122,11 @@ const bad: [string, Record<string, string>, RegExp][] = [
   ['CODE_LENGTH 11', { CODE_LENGTH: '11' }, /CODE_LENGTH must be <= 10/],
   ['non-numeric port', { PORT: 'eighty' }, /PORT must be integer/],
   ['unparsable database URL', { DATABASE_URL: 'mysql://[::1' }, /DATABASE_URL is not a valid URL/],
-  ['database URL of another scheme', { DATABASE_URL: 'postgres://x/y' }, /DATABASE_URL has an invalid format/],
+  [
+    'database URL of another scheme',
+    { DATABASE_URL: 'postgres://x/y' },
+    /^Invalid configuration: DATABASE_URL must start with mysql:\/\/ or mariadb:\/\/ \(not postgres:\/\/: /,
+  ],
   [
     'unknown database URL option',
     { DATABASE_URL: 'mysql://root@127.0.0.1:3306/sms_settings?sslmode=require' },
@@ -139,7 +143,11 @@ const bad: [string, Record<string, string>, RegExp][] = [
     /DATABASE_URL must name a database/,
   ],
   ['redis URL of another scheme', { REDIS_URL: 'http://x' }, /REDIS_URL has an invalid format/],
-  ['production without APP_SECRET', { NODE_ENV: 'production' }, /APP_SECRET is required when NODE_ENV=production/],
+  [
+    'production without APP_SECRET',
+    { NODE_ENV: 'production', SMS_TRANSPORT: 'log', SMS_ALLOWED_COUNTRIES: '*' },
+    /^Invalid configuration: APP_SECRET is required when NODE_ENV=production$/,
+  ],
   ['short APP_SECRET', { APP_SECRET: 'short' }, /APP_SECRET must NOT have fewer than 32 characters/],
   [
     'exposed codes in production',
@@ -217,4 +225,24 @@ t.test('SMS_TRANSPORT=bird with a bk_ key and the dashboard’s whsec_ secret', 
 t.test('secret values are never echoed in errors', async (t) => {
   const err = t.throws(() => loadConfig({ APP_SECRET: 'tooshort-secret-value' })) as Error;
   t.notMatch(err.message, /tooshort-secret-value/);
+});
+
+t.test('NODE_ENV=production alone names every missing variable in one line', async (t) => {
+  const err = t.throws(() => loadConfig({ NODE_ENV: 'production' })) as Error;
+  t.ok(err instanceof ConfigError);
+  t.notMatch(err.message, /\n/, 'one line');
+  for (const variable of ['APP_SECRET', 'SMS_TRANSPORT', 'SMS_ALLOWED_COUNTRIES']) {
+    t.match(err.message, `${variable} is required when NODE_ENV=production`, variable);
+  }
+  t.match(err.message, /bird \(with BIRD_ACCESS_KEY\)/, 'the transports include Bird');
+});
+
+t.test('problems in several variables are listed together', async (t) => {
+  const err = t.throws(() =>
+    loadConfig({ SMS_TRANSPORT: 'bird', ADMIN_LOGIN: 'root', TRUST_PROXY: 'true', REDIS_URL: 'redis://[' }),
+  ) as Error;
+  t.match(
+    err.message,
+    /^Invalid configuration: REDIS_URL is not a valid URL; BIRD_ACCESS_KEY is required when SMS_TRANSPORT=bird; ADMIN_LOGIN and ADMIN_PASSWORD must be set together; TRUST_PROXY=true is refused /,
+  );
 });
