@@ -9,6 +9,6 @@ try {
   console.log(applied.length ? `database is up to date (${applied.length} applied)` : 'database is up to date');
 } catch (err) {
   if (err instanceof ConfigError || err instanceof MigrationError) console.error(err.message);
-  else console.error(`migration failed: ${describeConnectError(err)}`);
+  else console.error(`migration failed on the database at DATABASE_URL: ${describeConnectError(err)}`);
   process.exitCode = 1;
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mariadb from 'mariadb';
 import { parseDatabaseUrl } from './connection';
+import { describeConnectError } from './errors';
 
 /** prisma/migrations at the repository root (copied beside packages/ in the image too). */
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../prisma/migrations', import.meta.url));
@@ -25,6 +26,15 @@ const LOCK_TIMEOUT_SECONDS = 60;
 
 export class MigrationError extends Error {
   override name = 'MigrationError';
+}
+
+/** A connection for the migrator; failing, a MigrationError that names DATABASE_URL and the driver's reason. */
+async function connect(config: mariadb.ConnectionConfig): Promise<mariadb.Connection> {
+  try {
+    return await mariadb.createConnection({ connectTimeout: 5000, ...config });
+  } catch (err) {
+    throw new MigrationError(`Cannot reach the database at DATABASE_URL: ${describeConnectError(err)}`);
+  }
 }
 
 interface AppliedRow {
@@ -69,15 +79,14 @@ export async function migrate(options: MigrateOptions): Promise<MigrateResult> {
   const log = options.log ?? (() => {});
   const migrations = await readMigrations(options.migrationsDir ?? MIGRATIONS_DIR);
 
-  const admin = await mariadb.createConnection({ connectTimeout: 5000, ...server });
+  const admin = await connect(server);
   try {
     await admin.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   } finally {
     await admin.end();
   }
 
-  const conn = await mariadb.createConnection({
-    connectTimeout: 5000,
+  const conn = await connect({
     ...server,
     database,
     timezone: '+00:00',
