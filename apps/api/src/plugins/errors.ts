@@ -9,9 +9,14 @@ import { isClientAbort } from '../http/client-abort';
 import { writeRawJson } from '../http/raw-response';
 import type { ErrorBody } from '../schemas/common';
 
-const FASTIFY_CODES: Record<string, [number, ErrorCode]> = {
+/** Fastify's errors as the API's: status, code, and a hint added to Fastify's message. */
+const FASTIFY_CODES: Record<string, [number, ErrorCode, string?]> = {
   FST_ERR_CTP_BODY_TOO_LARGE: [413, ErrorCode.PAYLOAD_TOO_LARGE],
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, ErrorCode.UNSUPPORTED_MEDIA_TYPE],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [
+    415,
+    ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    'send the body as JSON, with the header content-type: application/json',
+  ],
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: [400, ErrorCode.INVALID_REQUEST],
   FST_ERR_CTP_EMPTY_JSON_BODY: [400, ErrorCode.INVALID_REQUEST],
   FST_ERR_CTP_INVALID_JSON_BODY: [400, ErrorCode.INVALID_REQUEST],
@@ -47,7 +52,7 @@ function toAppError(err: unknown): AppError {
     return errors.invalidRequest(`invalid ${fe.validationContext ?? 'request'}: ${fe.message}`, validationDetails(fe));
   }
   const known = fe?.code ? FASTIFY_CODES[fe.code] : undefined;
-  if (known) return new AppError(known[0], known[1], fe.message);
+  if (known) return new AppError(known[0], known[1], known[2] ? `${fe.message}: ${known[2]}` : fe.message);
   if (isDatabaseUnavailable(err)) return errors.unavailable();
   const status = typeof fe?.statusCode === 'number' ? fe.statusCode : 500;
   if (status >= 400 && status < 500) {
