@@ -162,6 +162,16 @@ t.test('readiness answers 503 within a second when Redis is down', async (t) => 
   t.equal(res.statusCode, 503);
   t.same(res.json(), { status: 'unavailable', mysql: true, redis: false });
   t.equal((await app.inject({ method: 'GET', url: '/health/live' })).statusCode, 200);
+  const health = await app.inject({ method: 'GET', url: '/health' });
+  t.same([health.statusCode, health.json()], [503, res.json()], '/health answers as /health/ready');
+});
+
+t.test('/health answers as /health/ready', async (t) => {
+  const { app } = await buildTestApp(t);
+  for (const url of ['/health', '/health/ready']) {
+    const res = await app.inject({ method: 'GET', url });
+    t.same([res.statusCode, res.json()], [200, { status: 'ok', mysql: true, redis: true }], url);
+  }
 });
 
 t.test('readiness answers 503 within a second when MySQL is down', async (t) => {

@@ -3,10 +3,23 @@ import type { FastifyInstance } from 'fastify';
 import { SESSION_COOKIE } from '../../plugins/auth';
 import { DASHBOARD_PATH, LOGIN_PATH } from '../../plugins/queue-dashboard';
 
+// Inline, which the dashboard's CSP (helmet's default: style-src 'self' https:
+// 'unsafe-inline') allows, as it does Bull Board's own inline styles.
+const STYLE = `*{box-sizing:border-box}
+body{margin:0;min-height:100vh;display:grid;place-items:center;background:#f4f5f7;color:#1f2933;font:16px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif}
+main{width:min(22rem,calc(100% - 2rem));padding:2rem;background:#fff;border-radius:.5rem;box-shadow:0 1px 3px rgba(0,0,0,.12),0 8px 24px rgba(0,0,0,.06)}
+h1{margin:0 0 1.25rem;font-size:1.25rem}
+label{display:block;margin:0 0 1rem;font-size:.875rem;font-weight:600}
+input{display:block;width:100%;margin-top:.35rem;padding:.55rem .7rem;font:inherit;font-weight:400;border:1px solid #cbd2d9;border-radius:.375rem}
+input:focus{outline:2px solid #3b82f6;outline-offset:1px;border-color:#3b82f6}
+button{width:100%;padding:.6rem;font:inherit;font-weight:600;color:#fff;background:#2563eb;border:0;border-radius:.375rem;cursor:pointer}
+button:hover{background:#1d4ed8}
+[role=alert]{margin:0 0 1rem;padding:.6rem .75rem;color:#9b1c1c;background:#fde8e8;border-radius:.375rem;font-size:.875rem}`;
+
 const page = (title: string, body: string) => `<!doctype html>
-<html><head><meta charset="utf-8"><title>${title}</title>
-<style>body{font-family:system-ui,sans-serif;max-width:22rem;margin:4rem auto}label,input,button{display:block;width:100%;margin:.4rem 0}</style>
-</head><body><h1>${title}</h1>${body}</body></html>`;
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${title}</title><style>${STYLE}</style>
+</head><body><main><h1>${title}</h1>${body}</main></body></html>`;
 
 const loginForm = (problem = '') =>
   page(
