@@ -103,6 +103,27 @@ any of these holds, listing every one that does on that one line, separated by \
   ([benchmark results](../bench/results.md)); more only add database threads
   competing for the same cores.
 
+## A second copy on the same machine
+
+A second, separate copy of the service (another branch, a demo beside a
+development copy) sharing the same MariaDB and Redis changes four variables:
+
+| Variable | First copy (default) | Second copy, e.g. | Why |
+| --- | --- | --- | --- |
+| \`PORT\` | \`8080\` | \`8081\` | the API's port |
+| \`WORKER_METRICS_PORT\` | \`9100\` | \`9101\` (or \`0\`: any free port) | the worker's \`/metrics\` and \`/health/live\` |
+| \`DATABASE_URL\` | \`…/sms_settings\` | \`…/sms_settings_2\` | its own accounts and codes (created by the migrator) |
+| \`QUEUE_PREFIX\` | \`sms\` | \`sms2\` | its own queue and limits in Redis (or another Redis database: \`REDIS_URL=redis://127.0.0.1:6379/1\`, not on a cluster) |
+
+\`\`\`sh
+PORT=8081 WORKER_METRICS_PORT=9101 QUEUE_PREFIX=sms2 \\
+  DATABASE_URL=mysql://root@127.0.0.1:3306/sms_settings_2 pnpm start
+\`\`\`
+
+A port left as the first copy's stops the process at start with one line naming
+\`PORT\` or \`WORKER_METRICS_PORT\`. Two copies with the same database and prefix
+are not two copies but two instances of one service (see above).
+
 ## Variables
 `;
 

@@ -24,4 +24,11 @@ closeWithGrace({ delay: 25_000 }, async ({ signal, err }) => {
   await app.close();
 });
 
-await app.listen({ port: config.PORT, host: config.HOST });
+try {
+  await app.listen({ port: config.PORT, host: config.HOST });
+} catch (err) {
+  // Mostly a port in use, e.g. by a second copy started beside the first: name the variable.
+  console.error(`Cannot listen on PORT ${config.PORT} (HOST ${config.HOST}): ${(err as Error).message}`);
+  await app.close().catch(() => {});
+  process.exit(1);
+}
