@@ -8,16 +8,17 @@ import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifySer
 import auth from './plugins/auth';
 import configPlugin from './plugins/config';
 import errorsPlugin, { frameworkErrorOptions } from './plugins/errors';
+import { setAnswerHeaders } from './http/answer-headers';
 import { requestTimeoutOptions } from './http/request-timeout';
 import { trustProxyOption } from './http/trust-proxy';
 import metrics from './plugins/metrics';
 import db from './plugins/db';
 import deliveries from './plugins/deliveries';
-import drain from './plugins/drain';
 import queue from './plugins/queue';
 import rateLimit from './plugins/rate-limit';
 import redis from './plugins/redis';
 import services from './plugins/services';
+import shutdown from './plugins/shutdown';
 import swagger from './plugins/swagger';
 import accounts from './routes/accounts/index';
 import admin from './routes/admin/index';
@@ -46,12 +47,11 @@ function serverOptions(config: Config): FastifyServerOptions {
     },
     onProtoPoisoning: 'error',
     onConstructorPoisoning: 'error',
-    // plugins/drain.ts answers requests arriving while closing, with the API's 503 body.
+    // plugins/shutdown.ts answers requests arriving while closing, with the API's 503 body.
     return503OnClosing: false,
-    // plugins/drain.ts ends every connection once the requests received are
-    // answered, gracefully and with a bound (a client that stopped reading
-    // cannot hold the shutdown); destroying them here would reset them.
-    forceCloseConnections: false,
+    // On close, Node destroys the connections with no request in hand; the
+    // others end after their answer (plugins/shutdown.ts).
+    forceCloseConnections: 'idle',
     ...frameworkErrorOptions,
   };
 }
@@ -67,10 +67,10 @@ const app: FastifyPluginAsync<{ config: Config }> = async (fastify, { config }) 
   // JSON only: anything else is 415 UNSUPPORTED_MEDIA_TYPE.
   fastify.removeContentTypeParser(['text/plain']);
   fastify.setValidatorCompiler(({ schema, httpPart }) => (httpPart === 'body' ? bodyAjv : urlAjv).compile(schema));
-  // Callback hooks on every request (here, drain, metrics): an async one costs a
+  // Callback hooks on every request (here, shutdown, metrics): an async one costs a
   // promise and a microtask turn each.
   fastify.addHook('onRequest', (request, reply, done) => {
-    reply.header('x-request-id', request.id);
+    setAnswerHeaders(reply, request.id);
     done();
   });
   for (const schema of [ErrorBody, Account, SmsSettings, SmsSettingsUpdate, SmsMessage]) fastify.addSchema(schema);
@@ -79,11 +79,12 @@ const app: FastifyPluginAsync<{ config: Config }> = async (fastify, { config }) 
   await fastify.register(errorsPlugin);
   await fastify.register(metrics);
   await fastify.register(swagger);
-  await fastify.register(drain);
   await fastify.register(db);
   await fastify.register(redis);
   await fastify.register(queue);
   await fastify.register(services);
+  // Before auth and the rate limits: a request arriving while closing is refused before they run.
+  await fastify.register(shutdown);
   await fastify.register(auth);
   await fastify.register(rateLimit);
   await fastify.register(deliveries);

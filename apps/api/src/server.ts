@@ -17,7 +17,7 @@ if (config.ADMIN_LOGIN && config.ADMIN_PASSWORD) {
   app.log.info({ login: config.ADMIN_LOGIN, result }, 'bootstrap admin');
 }
 
-// SIGTERM/SIGINT: answer what was received and end the connections (plugins/drain.ts), stop listening, close pools.
+// SIGTERM/SIGINT: stop listening, answer the requests in hand (plugins/shutdown.ts), close the pools.
 closeWithGrace({ delay: 25_000 }, async ({ signal, err }) => {
   if (err) app.log.error({ err }, 'shutting down after an error');
   else app.log.info({ signal }, 'shutting down');

@@ -20,6 +20,42 @@ t.test('/docs and /admin pages carry security headers and a CSP', async (t) => {
   }
 });
 
+// A JSON answer can echo what a caller sent; a browser must never sniff it
+// into HTML or a script. Every kind of answer, not only the browser pages.
+t.test('every kind of answer carries X-Content-Type-Options: nosniff', async (t) => {
+  const { app } = await buildTestApp(t);
+  const user = await newUser(app);
+  const cases: [string, Parameters<typeof app.inject>[0], number][] = [
+    [
+      'JSON',
+      { method: 'GET', url: `/api/v1/sms_settings/${user.userId}`, headers: { 'x-session-id': user.sessionId } },
+      200,
+    ],
+    ['liveness', { method: 'GET', url: '/health/live' }, 200],
+    ['readiness', { method: 'GET', url: '/health/ready' }, 200],
+    ['metrics', { method: 'GET', url: '/metrics' }, 200],
+    ['OpenAPI document', { method: 'GET', url: '/docs/json' }, 200],
+    ['no session', { method: 'GET', url: `/api/v1/sms_settings/${user.userId}` }, 401],
+    [
+      'broken JSON',
+      { method: 'POST', url: '/api/v1/signin', headers: { 'content-type': 'application/json' }, payload: '{' },
+      400,
+    ],
+    ["the router's own error", { method: 'GET', url: '/api/v1/sms_settings/%zz' }, 400],
+    ['no such route', { method: 'GET', url: '/nowhere' }, 404],
+    [
+      'unsupported media type',
+      { method: 'POST', url: '/api/v1/signin', headers: { 'content-type': 'text/html' }, payload: '<p>' },
+      415,
+    ],
+  ];
+  for (const [what, request, status] of cases) {
+    const res = await app.inject(request);
+    t.equal(res.statusCode, status, `${what}: ${status}`);
+    t.equal(res.headers['x-content-type-options'], 'nosniff', `${what}: nosniff`);
+  }
+});
+
 t.test('cross-site state-changing requests under /admin are refused with 403', async (t) => {
   const { app } = await buildTestApp(t, { IP_RATE_LIMIT_PER_MINUTE: '1000' });
   const admin = await newUser(app);

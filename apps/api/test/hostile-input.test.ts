@@ -488,6 +488,7 @@ t.test('over a real socket: oversized and broken headers, broken HTTP', async (t
       const error = JSON.parse(text) as Record<string, unknown>;
       t.match(error, { code: 'INVALID_REQUEST', status, message: String }, `${name}: the contract's error body`);
       t.equal(error.correlation_id, requestId, `${name}: correlation id = x-request-id`);
+      t.match(head, /^x-content-type-options: nosniff$/im, `${name}: nosniff`);
     }
     statuses.push(`${name}: ${status || 'closed'}`);
   }

@@ -5,6 +5,7 @@ import fp from 'fastify-plugin';
 import { AppError, ErrorCode, errors } from '@sms/core';
 import { isDatabaseUnavailable } from '@sms/db';
 import type { FastifyError, FastifyReply, FastifyRequest, FastifyServerOptions } from 'fastify';
+import { NOSNIFF, setAnswerHeaders } from '../http/answer-headers';
 import { isClientAbort } from '../http/client-abort';
 import { writeRawJson } from '../http/raw-response';
 import type { ErrorBody } from '../schemas/common';
@@ -86,7 +87,7 @@ export function sendError(
   else request.log.info({ code, status }, 'request rejected');
   if (retryAfter) reply.header('retry-after', String(retryAfter));
   // Also set by the app's onRequest hook, which the router's own errors never reach.
-  reply.header('x-request-id', request.id);
+  setAnswerHeaders(reply, request.id);
   return reply.status(status).send(body);
 }
 
@@ -108,7 +109,7 @@ export const frameworkErrorOptions = {
       status === 431 ? 'request headers too large' : status === 408 ? 'request timeout' : 'malformed HTTP request';
     const code = status === 408 ? ErrorCode.REQUEST_TIMEOUT : ErrorCode.INVALID_REQUEST;
     const body: Static<typeof ErrorBody> = { code, status, message, correlation_id: id };
-    writeRawJson(socket, status, body, { 'x-request-id': id });
+    writeRawJson(socket, status, body, { 'x-request-id': id, ...NOSNIFF });
     socket.destroy(err);
   },
 } satisfies Partial<FastifyServerOptions>;

@@ -75,8 +75,10 @@ export default fp(
         onBackgroundError: (err) => fastify.log.error({ err }, 'resend: storing or sending the new code failed'),
       }),
     );
-    // Let a resend answered just before shutdown finish its send while the pools are still open.
-    fastify.addHook('preClose', () => fastify.verification.settled());
+    // Let a resend answered before shutdown finish its send while the pools are
+    // still open: onClose runs once every request is answered, and this plugin's
+    // before those of the pools (registered earlier, closed later).
+    fastify.addHook('onClose', () => fastify.verification.settled());
   },
   { name: 'services', dependencies: ['db', 'redis', 'queue', 'metrics'] },
 );
