@@ -52,3 +52,28 @@ t.test('Redis unreachable at start: one line, quiet retries, readiness names it,
     t.equal(proc.lines.filter((l) => UNREACHABLE.test(String(l.msg))).length, 1, `${proc.name}: still one outage line`);
   }
 });
+
+// Ctrl-C (`pnpm start` sends each process one SIGTERM) while Redis is still
+// unreachable: nothing is left to finish, so each process closes what it holds
+// and exits 0 at once. Before, the worker waited for its Redis connections to
+// say goodbye to a server that was not there, until close-with-grace's 15 s
+// timer ("killed by timeout (15000ms)", exit 1).
+t.test('SIGTERM while Redis is unreachable: the API and the worker exit 0 within seconds', async (t) => {
+  const redis = await privateRedis(t);
+  await redis.stop();
+  const config = { ...(await createTestConfig(t)), REDIS_URL: redis.url };
+  const worker = startWorker(t, config);
+  await workerStarted(worker);
+  const { proc: api } = await startApi(t, config);
+  for (const proc of [worker, api]) {
+    await proc.waitForLine((l) => UNREACHABLE.test(String(l.msg)), 20_000, 'the outage line');
+  }
+  for (const proc of [worker, api]) {
+    const started = Date.now();
+    // Killed at 10 s if still running: the symptom, whatever the process's own timer.
+    t.same(await proc.stop('SIGTERM', 10_000), { code: 0, signal: null }, `${proc.name}: exit 0`);
+    const took = Date.now() - started;
+    t.ok(took < 3000, `${proc.name}: stopped in ${took} ms`);
+    t.notMatch(proc.output(), /killed by timeout/, `${proc.name}: not by its own timer`);
+  }
+});

@@ -8,7 +8,7 @@
 // nothing reports an error, and no process of the service is left.
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createTestConfig, freePort, ROOT, serviceEnv, waitFor } from '@sms/testing';
+import { createTestConfig, freePort, printLogOnFailure, ROOT, serviceEnv, waitFor } from '@sms/testing';
 import t, { type Test } from 'tap';
 
 /** Pids of the processes whose environment carries `marker` (ours: same user). */
@@ -51,6 +51,7 @@ async function startService(t: Test, how: 'pnpm' | 'node') {
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  printLogOnFailure(t, how === 'pnpm' ? 'pnpm start' : 'node scripts/start.mjs', () => output);
   t.teardown(() => {
     for (const pid of processesWith(marker)) process.kill(pid, 'SIGKILL');
   });

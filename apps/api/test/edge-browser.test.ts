@@ -1,5 +1,6 @@
 // Browser surfaces: security headers on /docs and /admin/*, and state-changing
 // requests under /admin only from the service's own origin (CSRF).
+import type { InjectOptions } from 'fastify';
 import t from 'tap';
 import { buildTestApp, makeAdmin, newUser } from './helpers';
 
@@ -25,7 +26,7 @@ t.test('/docs and /admin pages carry security headers and a CSP', async (t) => {
 t.test('every kind of answer carries X-Content-Type-Options: nosniff', async (t) => {
   const { app } = await buildTestApp(t);
   const user = await newUser(app);
-  const cases: [string, Parameters<typeof app.inject>[0], number][] = [
+  const cases: [string, InjectOptions, number][] = [
     [
       'JSON',
       { method: 'GET', url: `/api/v1/sms_settings/${user.userId}`, headers: { 'x-session-id': user.sessionId } },

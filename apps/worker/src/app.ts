@@ -2,6 +2,7 @@ import type { Config } from '@sms/config';
 import { createDb, SmsMessagesRepository, type Db, type PrismaClient } from '@sms/db';
 import {
   SMS_QUEUE,
+  closeRedis,
   createProducerRedis,
   queuePrefix,
   createSmsQueue,
@@ -67,7 +68,18 @@ export function createWorkerApp(config: Config, options: WorkerAppOptions): Work
   const transport = options.transport ?? createTransport(config, logger);
   const messages = new Messages(repository, config.SMS_LEASE_MS);
 
-  const processor = createSendSmsProcessor({ messages, transport, limiter: queue, metrics, logger, config });
+  const sendSms = createSendSmsProcessor({ messages, transport, limiter: queue, metrics, logger, config });
+  // The jobs in hand, for a close while Redis is unreachable (below).
+  const inHand = new Set<Promise<void>>();
+  const processor: typeof sendSms = (job, token) => {
+    const work = sendSms(job, token);
+    inHand.add(work);
+    work.then(
+      () => inHand.delete(work),
+      () => inHand.delete(work),
+    );
+    return work;
+  };
   const worker: SmsWorker = new Worker<SendSmsPayload, void, typeof SEND_SMS_JOB>(SMS_QUEUE, processor, {
     connection: workerRedis,
     prefix: queuePrefix(config),
@@ -110,11 +122,21 @@ export function createWorkerApp(config: Config, options: WorkerAppOptions): Work
     close() {
       closing ??= (async () => {
         await sweeper.stop();
-        await worker.close();
+        if (workerRedis.status === 'ready') {
+          // BullMQ waits for the jobs in hand and records their results.
+          await worker.close();
+        } else {
+          // Redis is unreachable: BullMQ's own close would wait for it forever
+          // (taskforcesh/bullmq#4656). Our part of the jobs in hand (the send,
+          // the row) finishes; their results in Redis are left to the stalled
+          // check, which runs them again, and a message already sent is not sent twice.
+          await Promise.allSettled(inHand);
+          await worker.close(true);
+        }
         await transport.close();
         await queue.close();
         await db.close();
-        await Promise.all([workerRedis, queueRedis].map((r) => r.quit().catch(() => r.disconnect())));
+        await Promise.all([workerRedis, queueRedis].map(closeRedis));
       })();
       return closing;
     },

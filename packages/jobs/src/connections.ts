@@ -47,6 +47,15 @@ export function createWorkerRedis(config: RedisVariables, options: RedisOptions 
   return createRedis(config, { maxRetriesPerRequest: null, ...options });
 }
 
+/**
+ * Closes a connection: QUIT (the replies still due arrive first) when it is
+ * connected; else at once, as a QUIT would wait for a server that is not there.
+ */
+export async function closeRedis(redis: RedisClient): Promise<void> {
+  if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+  else redis.disconnect();
+}
+
 /** Where outage lines go (a pino logger fits). */
 export interface OutageLogger {
   warn(obj: object, msg: string): void;

@@ -1,10 +1,14 @@
 // What every fixture needs: the servers tests run against, a name of the test's
-// own, and tap's teardown (the only part of tap the fixtures rely on).
+// own, and tap's teardown, passing and comment (the only parts of tap the fixtures rely on).
 import { randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '@sms/config';
 
 export interface Teardown {
   teardown(fn: () => unknown): void;
+  /** tap's: false once the test has failed (read at teardown: the processes' logs are printed then). */
+  passing?(): boolean;
+  /** tap's: a TAP comment. */
+  comment?(...message: unknown[]): void;
 }
 
 /** The server tests run against: DATABASE_URL / REDIS_URL of the environment, or the local defaults. */

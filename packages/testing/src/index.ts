@@ -6,6 +6,7 @@ export { createTestConfig } from './config';
 export { createTestDatabase, dropDatabase } from './database';
 export { call, session, type Answer } from './http';
 export { checkedCall, contractChecker, OPENAPI_DOCUMENT, type ContractAnswer, type ContractChecker } from './contract';
+export { FAILURE_LOG_BYTES, outputTail, printLogOnFailure } from './failure-logs';
 export { logSink, waitForLine, type LogLine, type LogSink } from './logs';
 export { freePort } from './ports';
 export { BIRD_SIGNING_KEY, birdSmsEvent, signBirdWebhook } from './bird-webhooks';

@@ -6,6 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Teardown } from './base';
+import { outputTail, printLogOnFailure } from './failure-logs';
 import { logSink, waitForLine, type LogLine } from './logs';
 import { waitFor } from './wait';
 
@@ -32,7 +33,7 @@ export interface StartOptions {
   logFile?: string;
   /** With `logFile`: still parse stdout into `lines` (helpers that report in JSON lines). */
   capture?: boolean;
-  /** Killed (SIGKILL) at this teardown if still running. */
+  /** Killed (SIGKILL) at this teardown if still running; its output printed if the test failed. */
   teardown?: Teardown;
   /** `stop()` sends SIGKILL this long after its signal; by default it waits as long as it takes. */
   killAfterMs?: number;
@@ -46,6 +47,8 @@ export interface Proc {
   stdout(): string;
   /** stderr, or with `logFile` the file (both streams). */
   stderr(): string;
+  /** The end of stdout and stderr together, as written (with `logFile`, the file). */
+  output(): string;
   exited: Promise<ExitStatus>;
   /** Highest resident set size seen, in bytes (the kernel's VmHWM, else our samples). */
   peakRss(): number;
@@ -84,7 +87,12 @@ export function startProcess(name: string, entry: string, options: StartOptions)
   child.stdout?.pipe(stdout.stream);
   const lines = stdout.lines;
   let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const tail = outputTail();
+  child.stdout?.on('data', (chunk: Buffer) => tail.write(chunk.toString('utf8')));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+    tail.write(chunk);
+  });
   const exited = new Promise<ExitStatus>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   const running = () => child.exitCode === null && child.signalCode === null;
 
@@ -111,6 +119,7 @@ export function startProcess(name: string, entry: string, options: StartOptions)
     lines,
     stdout: stdout.text,
     stderr: errorOutput,
+    output: () => (logFile ? errorOutput() : tail.text()),
     exited,
     peakRss: () => {
       if (child.pid && running()) hwm = Math.max(hwm, readStatusKb(child.pid, 'VmHWM'));
@@ -145,6 +154,7 @@ export function startProcess(name: string, entry: string, options: StartOptions)
   };
   live.add(proc);
   void exited.then(() => live.delete(proc));
+  if (options.teardown) printLogOnFailure(options.teardown, name, proc.output);
   options.teardown?.teardown(async () => {
     if (running()) {
       child.kill('SIGKILL');

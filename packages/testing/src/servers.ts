@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Teardown } from './base';
+import { outputTail, printLogOnFailure } from './failure-logs';
 import { freePort } from './ports';
 import { waitFor } from './wait';
 
@@ -25,11 +26,23 @@ interface Spawned {
   output: () => string;
 }
 
-function spawnServer(command: string, args: string[]): Spawned {
+/** A server's log across its starts, printed if the test fails. */
+function serverLog(t: Teardown, name: string): Log {
+  const log = outputTail();
+  printLogOnFailure(t, name, log.text);
+  return log;
+}
+type Log = ReturnType<typeof outputTail>;
+
+function spawnServer(command: string, args: string[], log?: Log): Spawned {
   const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout!.setEncoding('utf8').on('data', (c: string) => (output += c));
-  child.stderr!.setEncoding('utf8').on('data', (c: string) => (output += c));
+  const add = (c: string) => {
+    output += c;
+    log?.write(c);
+  };
+  child.stdout!.setEncoding('utf8').on('data', add);
+  child.stderr!.setEncoding('utf8').on('data', add);
   const exited = new Promise((resolve) => child.once('exit', resolve));
   return { child, exited, output: () => output };
 }
@@ -73,8 +86,9 @@ export async function privateRedis(t: Teardown): Promise<Server> {
   // One teardown for every start: whatever runs at the end is killed then, after
   // the teardowns registered later (dropping the database) have run.
   t.teardown(() => stopSpawned(current, 'SIGKILL'));
+  const log = serverLog(t, `redis-server :${port}`);
   const start = async () => {
-    const s = spawnServer('redis-server', privateRedisArgs(port));
+    const s = spawnServer('redis-server', privateRedisArgs(port), log);
     current = s;
     await waitForOutput(s, 'Ready to accept connections', 'redis-server', 10_000);
   };
@@ -104,19 +118,24 @@ export async function privateMariadb(t: Teardown): Promise<Server> {
   const port = await freePort();
   let current: Spawned | null = null;
   t.teardown(() => stopSpawned(current, 'SIGKILL'));
+  const log = serverLog(t, `mariadbd :${port}`);
   const start = async () => {
-    const s = spawnServer('/usr/sbin/mariadbd', [
-      '--no-defaults',
-      `--datadir=${datadir}`,
-      `--port=${port}`,
-      '--bind-address=127.0.0.1',
-      `--socket=${join(dir, 'mysqld.sock')}`,
-      `--pid-file=${join(dir, 'mysqld.pid')}`,
-      '--user=root',
-      '--skip-log-bin',
-      '--innodb-buffer-pool-size=64M',
-      '--max-connections=500',
-    ]);
+    const s = spawnServer(
+      '/usr/sbin/mariadbd',
+      [
+        '--no-defaults',
+        `--datadir=${datadir}`,
+        `--port=${port}`,
+        '--bind-address=127.0.0.1',
+        `--socket=${join(dir, 'mysqld.sock')}`,
+        `--pid-file=${join(dir, 'mysqld.pid')}`,
+        '--user=root',
+        '--skip-log-bin',
+        '--innodb-buffer-pool-size=64M',
+        '--max-connections=500',
+      ],
+      log,
+    );
     current = s;
     await waitForOutput(s, 'ready for connections', 'mariadbd', 30_000);
   };
@@ -164,19 +183,23 @@ export async function privateRedisCluster(t: Teardown): Promise<RedisClusterServ
   t.teardown(() => Promise.all([...nodes.values()].map((s) => stopSpawned(s, 'SIGKILL'))));
   for (let i = 0; i < 6; i++) {
     const [port, busPort] = [await freePort(), await freePort()];
-    const s = spawnServer('redis-server', [
-      ...privateRedisArgs(port),
-      '--cluster-enabled',
-      'yes',
-      '--cluster-port',
-      String(busPort),
-      '--cluster-config-file',
-      join(dir, `nodes-${port}.conf`),
-      '--cluster-node-timeout',
-      String(CLUSTER_NODE_TIMEOUT_MS),
-      '--dir',
-      dir,
-    ]);
+    const s = spawnServer(
+      'redis-server',
+      [
+        ...privateRedisArgs(port),
+        '--cluster-enabled',
+        'yes',
+        '--cluster-port',
+        String(busPort),
+        '--cluster-config-file',
+        join(dir, `nodes-${port}.conf`),
+        '--cluster-node-timeout',
+        String(CLUSTER_NODE_TIMEOUT_MS),
+        '--dir',
+        dir,
+      ],
+      serverLog(t, `redis cluster node :${port}`),
+    );
     nodes.set(port, s);
   }
   const ports = [...nodes.keys()];

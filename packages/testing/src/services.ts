@@ -55,7 +55,8 @@ export async function startApi(
     env: { ...serviceEnv(config), PORT: String(port), ...env },
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitForHttp(proc, `${url}/health/live`, 30_000, 'api to listen');
+  // Seconds alone; on a machine loaded by other test runs, tsx's start alone can take 30 s.
+  await waitForHttp(proc, `${url}/health/live`, 90_000, 'api to listen');
   return { proc, url };
 }
 

@@ -14,7 +14,11 @@ export default fp(
     const db = createDb(fastify.config);
     fastify.decorate('db', db);
     fastify.decorate('prisma', db.prisma);
-    fastify.addHook('onClose', () => db.close());
+    // onClose: once every request is answered (Fastify waits for the connections to close).
+    fastify.addHook('onClose', async () => {
+      await db.close();
+      fastify.log.info('database pool closed');
+    });
   },
   { name: 'db', dependencies: ['config'] },
 );

@@ -1,6 +1,6 @@
 import fp from 'fastify-plugin';
 import { withTimeout } from '@sms/config';
-import { createProducerRedis, watchRedisOutages, type RedisClient, type RedisOutages } from '@sms/jobs';
+import { closeRedis, createProducerRedis, watchRedisOutages, type RedisClient, type RedisOutages } from '@sms/jobs';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -25,7 +25,8 @@ export default fp(
     const ready = new Promise<void>((resolve) => redis.once('ready', (onReady = resolve)));
     await withTimeout(ready, READY_WAIT_MS, 'redis').catch(() => redis.off('ready', onReady));
     fastify.addHook('onClose', async () => {
-      await redis.quit().catch(() => redis.disconnect());
+      await closeRedis(redis);
+      fastify.log.info('redis connection closed');
     });
   },
   { name: 'redis', dependencies: ['config'] },

@@ -25,6 +25,7 @@ export default fp(
     let closing = false;
     fastify.addHook('preClose', (done) => {
       closing = true;
+      fastify.log.info('closing: answering the requests in hand, refusing new ones');
       done();
     });
     // Callback hooks, as the app's other per-request ones: an async hook costs
