@@ -8,7 +8,7 @@
 // nothing reports an error, and no process of the service is left.
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createTestConfig, freePort, printLogOnFailure, ROOT, serviceEnv, waitFor } from '@sms/testing';
+import { createTestConfig, freePort, printLogOnFailure, privateRedis, ROOT, serviceEnv, waitFor } from '@sms/testing';
 import t, { type Test } from 'tap';
 
 /** Pids of the processes whose environment carries `marker` (ours: same user). */
@@ -31,8 +31,9 @@ t.before(() => {
   if (built.status !== 0) throw new Error(`build failed: ${built.stderr}`);
 });
 
-async function startService(t: Test, how: 'pnpm' | 'node') {
-  const config = await createTestConfig(t);
+/** `pnpm start` or `node scripts/start.mjs`; `redisUrl` replaces REDIS_URL (an unreachable one: the API is then live, not ready). */
+async function startService(t: Test, how: 'pnpm' | 'node', redisUrl?: string) {
+  const config = { ...(await createTestConfig(t)), ...(redisUrl ? { REDIS_URL: redisUrl } : {}) };
   const port = await freePort();
   const marker = `SMS_START_TEST=${config.QUEUE_PREFIX}`;
   const env = {
@@ -60,7 +61,7 @@ async function startService(t: Test, how: 'pnpm' | 'node') {
       if (child.exitCode !== null) throw new Error(`start exited ${child.exitCode}:\n${output}`);
       return (
         output.includes('"worker started"') &&
-        fetch(`http://127.0.0.1:${port}/health/ready`).then(
+        fetch(`http://127.0.0.1:${port}/health/${redisUrl ? 'live' : 'ready'}`).then(
           (r) => r.ok,
           () => false,
         )
@@ -117,4 +118,20 @@ t.test('SIGTERM to pnpm alone: pnpm exits at once, the service still drains and 
   // pnpm prints its own "[ELIFECYCLE] Command failed." as it dies: a process
   // manager should run `node scripts/start.mjs` (or each process) instead.
   checkDrained(t, service, /second (SIGTERM|SIGINT)|"level":50/);
+});
+
+// Before, the worker waited for its Redis connections to close cleanly with a
+// server that was not there: 15 s, "killed by timeout (15000ms)", ELIFECYCLE.
+t.test('Ctrl-C on `pnpm start` while Redis is unreachable: both stop within seconds, exit 0', async (t) => {
+  const redis = await privateRedis(t);
+  await redis.stop();
+  const service = await startService(t, 'pnpm', redis.url);
+  await waitFor(() => service.output().includes('Redis at REDIS_URL is unreachable'), 30_000, 'the outage line');
+  const started = Date.now();
+  process.kill(-(service.child.pid as number), 'SIGINT');
+  t.equal(await service.exited, 0, 'exit code 0');
+  const took = Date.now() - started;
+  t.ok(took < 5000, `stopped in ${took} ms`);
+  checkDrained(t, service, /second (SIGTERM|SIGINT)|ELIFECYCLE|"level":50|killed by timeout/);
+  t.same(processesWith(service.marker), [], 'no process left');
 });

@@ -1,7 +1,7 @@
-// A client that stops reading an answer must not hold the API's shutdown: after
-// the drain has answered every request received, the connections left are
-// ended, and cut if their clients do not close them. (Before: the process waited for such a connection until its 25 s
-// kill timer, exit 1 — about one SIGTERM in two after a cancelled download.)
+// A client that stops reading an answer must not hold the API's shutdown: once
+// every request in hand is answered, the connections left are closed. (Once
+// the process waited for such a connection until its 25 s kill timer, exit 1:
+// about one SIGTERM in two after a cancelled download.)
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import { createTestConfig, startApi } from '@sms/testing';
@@ -23,9 +23,8 @@ t.test('an API process whose client cancelled an unread answer stops at once on 
   }
 });
 
-// The drain ends each connection and then waits for the client to close its
-// end (so a client still writing is not reset); one that never does is cut
-// after a short linger, not at the kill timer.
+// On close Node destroys the connections with no request under way, so a
+// client that neither reads nor closes cannot hold the shutdown either.
 t.test('a client that neither reads nor closes does not hold the shutdown', async (t) => {
   const config = await createTestConfig(t);
   const { proc, url } = await startApi(t, config);
@@ -37,11 +36,7 @@ t.test('a client that neither reads nor closes does not hold the shutdown', asyn
   socket.write('GET /health/live HTTP/1.1\r\nhost: api\r\nx-request-id: mute1\r\n\r\n');
   await proc.waitForLine((l) => l.reqId === 'mute1' && l.msg === 'request completed');
   const started = Date.now();
+  // Killed after 10 s if it has not exited by then.
   t.same(await proc.stop('SIGTERM', 10_000), { code: 0, signal: null }, 'exit 0, before the kill timer');
-  t.comment(`stopped in ${Date.now() - started} ms`);
-  t.match(
-    proc.lines.find((l) => l.msg === 'connections closed'),
-    { cut: 1 },
-    'its connection was cut (after the linger), the others closed by their clients',
-  );
+  t.ok(Date.now() - started < 10_000, `stopped in ${Date.now() - started} ms`);
 });
