@@ -73,7 +73,7 @@ t.test('SIGTERM while Redis is unreachable: the API and the worker exit 0 within
     // Killed at 10 s if still running: the symptom, whatever the process's own timer.
     t.same(await proc.stop('SIGTERM', 10_000), { code: 0, signal: null }, `${proc.name}: exit 0`);
     const took = Date.now() - started;
-    t.ok(took < 3000, `${proc.name}: stopped in ${took} ms`);
+    t.ok(took < 5000, `${proc.name}: stopped in ${took} ms`);
     t.notMatch(proc.output(), /killed by timeout/, `${proc.name}: not by its own timer`);
   }
 });
