@@ -2,7 +2,7 @@ import type { SettingsState, SmsSettingsRepository } from '@sms/db';
 import { generateCode, hashCode } from './codes';
 import { errors } from './errors';
 import { newId } from './ids';
-import type { Messages, RenderedSms } from './messages';
+import { ENCODING_COLUMN, type Messages, type RenderedSms } from './messages';
 import type { Requester, SendLimiter } from './send-limiter';
 import type { TestNumbers } from './test-numbers';
 
@@ -76,7 +76,13 @@ export class CodeSender {
 
     const sms = this.deps.messages.render(to.language, code);
     const messageId = newId();
-    const message = { id: messageId, body: sms.body, language: sms.language, encoding: sms.encoding, segments: sms.segments };
+    const message = {
+      id: messageId,
+      body: sms.body,
+      language: sms.language,
+      encoding: ENCODING_COLUMN[sms.encoding],
+      segments: sms.segments,
+    };
     await this.deps.smsSettings.storeCode(userId, to.phone, pending, message, now);
     this.deps.onMessage?.(sms, to.country);
     await this.enqueue(messageId);

@@ -29,10 +29,10 @@ export class TestNumbers {
     const codes = new Map<string, string>();
     entries.forEach((entry, i) => {
       const where = `SMS_TEST_NUMBERS entry ${i + 1}`;
-      const [phoneInput = '', code = '', ...rest] = entry.split('=').map((s) => s.trim());
+      const [phoneInput = '', code, ...rest] = entry.split('=').map((s) => s.trim());
       const parsed = parsePhoneNumberFromString(phoneInput);
-      if (rest.length > 0 || !phoneInput.startsWith('+') || !parsed?.isPossible()) {
-        throw refuse(`${where} must be <international phone>=<code>, e.g. +15555550100=123456`);
+      if (code === undefined || rest.length > 0 || !phoneInput.startsWith('+') || !parsed?.isPossible()) {
+        throw refuse(`${where} must be <international phone>=<code> (the phone with its + and country code)`);
       }
       if (!new RegExp(`^[0-9]{${config.CODE_LENGTH}}$`).test(code)) {
         throw refuse(`${where}: its code must be CODE_LENGTH (${config.CODE_LENGTH}) digits`);

@@ -50,8 +50,7 @@ export class VerificationService {
     await this.deps.codes.checkLimit(phone, country);
     const pending = await this.deps.smsSettings.findPendingUser(phone);
     if (pending === null) return;
-    const language =
-      choice.language ?? pending.language ?? this.deps.messages.firstServed(choice.accepted ?? []);
+    const language = choice.language ?? pending.language ?? this.deps.messages.firstServed(choice.accepted ?? []);
     // Answered before the code is stored and sent: otherwise the extra
     // transaction and enqueue would make a pending phone measurably slower
     // than an unknown one, and timing would reveal which phones are pending.

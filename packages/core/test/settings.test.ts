@@ -205,6 +205,8 @@ t.test('put: a phone verified by another account between the read and the write 
     },
     config: s.config,
     codes: s.codes,
+    messages: s.messages,
+    testNumbers: s.testNumbers,
   });
   await real.setVerified(holder, phone);
   t.same(await statusOf(settings.put(userId, { phone, verified: true }, ADMIN)), { status: 409, code: 'PHONE_IN_USE' });

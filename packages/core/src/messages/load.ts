@@ -27,7 +27,8 @@ function readTemplatesFile(path: string, read: (path: string) => string): Map<st
   try {
     parsed = JSON.parse(read(path));
   } catch (err) {
-    const why = err instanceof SyntaxError ? 'is not valid JSON' : `cannot be read (${(err as NodeJS.ErrnoException).code})`;
+    const why =
+      err instanceof SyntaxError ? 'is not valid JSON' : `cannot be read (${(err as NodeJS.ErrnoException).code})`;
     throw refuse(`SMS_TEMPLATES_FILE ${why}`);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
@@ -57,7 +58,8 @@ export function loadMessages(config: MessagesConfig, read = (path: string) => re
   const texts = new Map(Object.entries({ ...BUILT_IN_TEMPLATES, en: config.SMS_TEMPLATE }));
   const fromFile = config.SMS_TEMPLATES_FILE ? readTemplatesFile(config.SMS_TEMPLATES_FILE, read) : new Map();
   for (const [language, text] of fromFile) texts.set(language, text);
-  const source = (language: string) => (fromFile.has(language) ? 'SMS_TEMPLATES_FILE' : language === 'en' ? 'SMS_TEMPLATE' : 'built-in');
+  const source = (language: string) =>
+    fromFile.has(language) ? 'SMS_TEMPLATES_FILE' : language === 'en' ? 'SMS_TEMPLATE' : 'built-in';
 
   const defaultLanguage = lookupLanguage(config.SMS_DEFAULT_LANGUAGE, new Set(texts.keys()));
   if (!defaultLanguage) {

@@ -25,3 +25,6 @@ export function measureSms(text: string): SmsSize {
     bytes: Math.ceil(message.messageSize / 8),
   };
 }
+
+/** sms_messages.encoding's value for each encoding (a database enum value cannot hold "-"). */
+export const ENCODING_COLUMN = { 'GSM-7': 'gsm7', 'UCS-2': 'ucs2' } as const;
