@@ -26,14 +26,19 @@ t.test('the seed examples, end to end through the API', async (t) => {
 
   const get = await getSettings(app, sessionId, userId);
   t.equal(get.statusCode, 200);
-  t.same(body(get), { phone: '+380508308443', verified: false, id: userId });
+  t.same(body(get), { phone: '+380508308443', verified: false, id: userId, language: null });
 
   t.equal((await resend(app, '+380508308443')).statusCode, 204);
   const code = await lastCode(app, '+380508308443');
   const ok = await verify(app, '+380508308443', code);
   t.equal(ok.statusCode, 204);
   t.equal(ok.body, '');
-  t.same(body(await getSettings(app, sessionId, userId)), { phone: '+380508308443', verified: true, id: userId });
+  t.same(body(await getSettings(app, sessionId, userId)), {
+    phone: '+380508308443',
+    verified: true,
+    id: userId,
+    language: null,
+  });
 });
 
 t.test('PUT', async (t) => {
@@ -142,7 +147,7 @@ t.test('who may do what', async (t) => {
 
   t.same(
     body(await getSettings(app, stranger.sessionId, stranger.userId)),
-    { phone: null, verified: false, id: stranger.userId },
+    { phone: null, verified: false, id: stranger.userId, language: null },
     'no settings yet',
   );
 
