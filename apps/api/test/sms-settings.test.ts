@@ -139,6 +139,7 @@ t.test('who may do what', async (t) => {
     phone: '+380508300001',
     verified: false,
     id: owner.userId,
+    language: null,
   });
   const missing = await getSettings(app, admin.sessionId, 'a'.repeat(32));
   t.equal(missing.statusCode, 404, 'admins learn that an account does not exist');
