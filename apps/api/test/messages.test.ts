@@ -6,19 +6,12 @@ import { createTestConfig, logSink } from '@sms/testing';
 import t from 'tap';
 import { buildApp } from '../src/app';
 import { body, buildTestApp, makeAdmin, newUser } from './helpers';
-import { freshPhone, getSettings, putPhone, verify } from './sms-helpers';
+import { freshPhone, getSettings, putPhone, roomy, verify } from './sms-helpers';
 
-const roomy = {
-  IP_RATE_LIMIT_PER_MINUTE: '100000',
-  SMS_RESEND_COOLDOWN_SECONDS: '0',
-  SMS_MAX_PER_PHONE_PER_HOUR: '1000',
-  SMS_MAX_PER_ACCOUNT_PER_HOUR: '1000',
-  SMS_MAX_PER_IP_PER_HOUR: '1000',
-  SERVICE_NAME: 'Acme',
-};
+const limits = { ...roomy, SERVICE_NAME: 'Acme' };
 
 t.test('languages: the body, then Accept-Language, kept for resends; unknown ones fall back', async (t) => {
-  const { app } = await buildTestApp(t, roomy);
+  const { app } = await buildTestApp(t, limits);
   const newest = (phone: string) =>
     app.prisma.smsMessage.findFirstOrThrow({ where: { recipient: phone }, orderBy: { createTime: 'desc' } });
   const resend = async (payload: Record<string, unknown>, headers: Record<string, string> = {}) => {
@@ -87,7 +80,7 @@ t.test('languages: the body, then Accept-Language, kept for resends; unknown one
 });
 
 t.test('segments: on the row, in the admin view and in the metrics per country', async (t) => {
-  const { app } = await buildTestApp(t, roomy);
+  const { app } = await buildTestApp(t, limits);
   const admin = await newUser(app);
   await makeAdmin(app, admin.userId);
   const { userId, sessionId } = await newUser(app);
@@ -109,7 +102,7 @@ t.test('segments: on the row, in the admin view and in the metrics per country',
 
 t.test('a test number: its fixed code verifies, no SMS row or job, limits apply, each use logged masked', async (t) => {
   const config = await createTestConfig(t, {
-    ...roomy,
+    ...limits,
     LOG_LEVEL: 'info',
     SMS_RESEND_COOLDOWN_SECONDS: '60',
     SMS_ALLOWED_COUNTRIES: 'UA',
