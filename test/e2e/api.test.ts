@@ -61,7 +61,7 @@ t.test('PUT a phone, read the code from the worker log, verify it, GET shows ver
   const code = await codeFromWorker(worker, phone);
   t.equal((await call(url, 'POST', '/api/v1/sms_settings/verify', { phone, code })).status, 204);
   const get = await call(url, 'GET', `/api/v1/sms_settings/${userId}`, undefined, session(sessionId));
-  t.same(get.body, { phone, verified: true, id: userId });
+  t.same(get.body, { phone, verified: true, id: userId, language: null });
 
   const metrics = await fetch(`http://127.0.0.1:${started.metricsPort}/metrics`).then((r) => r.text());
   t.match(metrics, /^sms_messages_sent_total 1$/m, 'the worker counted the SMS');

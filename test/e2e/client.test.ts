@@ -58,7 +58,7 @@ t.test('signup → signin → PUT → SMS → verify → GET through @sms/client
   t.equal(verify.response.status, 204, 'verified');
 
   const settings = await client.GET('/api/v1/sms_settings/{user_id}', { params: { path } });
-  t.same(settings.data, { phone, verified: true, id: userId });
+  t.same(settings.data, { phone, verified: true, id: userId, language: null });
   const current = await client.GET('/api/v1/accounts/current');
   t.equal(current.data?.id, userId);
   // skip and take are optional: the call compiles without them (and a non-admin is refused).

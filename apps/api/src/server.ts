@@ -1,5 +1,5 @@
 // The API process: validate config, check the database, listen, shut down gracefully.
-import { loadConfigOrExit } from '@sms/config';
+import { exitOnConfigError, loadConfigOrExit } from '@sms/config';
 import { checkDatabaseOrExit } from '@sms/db';
 import closeWithGrace from 'close-with-grace';
 import { buildApp } from './app';
@@ -9,7 +9,8 @@ const config = loadConfigOrExit();
 // instead of the pool timeout Prisma would report on the first request.
 await checkDatabaseOrExit(config.DATABASE_URL);
 
-const app = await buildApp(config);
+// The SMS texts and test numbers are checked as the services are built (plugins/services.ts).
+const app = await buildApp(config).catch(exitOnConfigError);
 for (const warning of config.warnings) app.log.warn(warning);
 
 if (config.ADMIN_LOGIN && config.ADMIN_PASSWORD) {

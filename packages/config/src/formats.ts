@@ -26,3 +26,6 @@ export const StringEnum = <const T extends string>(
   values: readonly T[],
   options: { default?: T; description?: string } = {},
 ) => Type.Unsafe<T>({ type: 'string', enum: values, ...options });
+
+/** A well-formed BCP 47 language tag (`uk`, `pt-BR`, `zh-Hant-TW`); whether a text exists for it is another matter. */
+export const LANGUAGE_PATTERN = '^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,7}$';

@@ -1,7 +1,7 @@
-export { loadConfig, loadConfigOrExit, ConfigError, type Config } from './load';
+export { loadConfig, loadConfigOrExit, exitOnConfigError, ConfigError, type Config } from './load';
 export { ConfigSchema, type Env } from './schema';
 export { loggerOptions } from './logger';
-export { ID_PATTERN, LOGIN_PATTERN, StringEnum } from './formats';
+export { ID_PATTERN, LANGUAGE_PATTERN, LOGIN_PATTERN, StringEnum, commaList } from './formats';
 export { withTimeout } from './timeout';
 export { outageLog } from './outage';
 export {

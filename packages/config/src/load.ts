@@ -124,13 +124,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
+/** For process entry points: a ConfigError becomes its one line on stderr and exit 1; anything else is thrown on. */
+export function exitOnConfigError(err: unknown): never {
+  if (!(err instanceof ConfigError)) throw err;
+  console.error(err.message);
+  process.exit(1);
+}
+
 /** For process entry points: the config, or one line on stderr and exit 1. */
 export function loadConfigOrExit(): Config {
   try {
     return loadConfig();
   } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    console.error(err.message);
-    process.exit(1);
+    return exitOnConfigError(err);
   }
 }

@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { workerVariables } from './worker-schema';
 import { LOGIN_PATTERN, StringEnum } from './formats';
 import { deliveryReportVariables, providerVariables } from './provider-schema';
+import { messageVariables } from './messages-schema';
 
 /** libphonenumber-js number types (`PhoneNumber.getType()`). */
 const NUMBER_TYPES =
@@ -91,8 +92,11 @@ export const ConfigSchema = Type.Object({
     pattern: '\\{code\\}',
     maxLength: 600,
     default: 'Your verification code is {code}',
-    description: 'Text of the SMS; `{code}` is replaced by the code, `{service}` by `SERVICE_NAME`.',
+    description:
+      'The English (`en`) text of the SMS; `{code}` is replaced by the code, `{service}` by `SERVICE_NAME`, ' +
+      '`{minutes}` by the code’s lifetime. An `en` text in `SMS_TEMPLATES_FILE` takes its place.',
   }),
+  ...messageVariables,
   CODE_LENGTH: Type.Integer({ minimum: 4, maximum: 10, default: 6, description: 'Digits in a verification code.' }),
   CODE_TTL_SECONDS: Type.Integer({
     minimum: 1,
@@ -190,7 +194,7 @@ export const ConfigSchema = Type.Object({
     minLength: 1,
     maxLength: 40,
     default: 'SMS verification',
-    description: 'Replaces `{service}` in `SMS_TEMPLATE`, so the SMS says which service asks for the code.',
+    description: 'Replaces `{service}` in the SMS texts, so the SMS says which service asks for the code.',
   }),
   ADMIN_LOGIN: Type.Optional(
     Type.String({

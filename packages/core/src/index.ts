@@ -12,7 +12,9 @@ export {
 } from './send-limiter';
 export { FailureBudget, LimitKeys } from './budgets';
 export { textablePhone } from './phone';
-export { CodeSender, type CodeSenderConfig, type CodeSenderDeps } from './code-sender';
+export { CodeSender, type CodeSenderConfig, type CodeSenderDeps, type Recipient } from './code-sender';
+export * from './messages';
+export { TestNumbers, type TestNumbersConfig } from './test-numbers';
 export {
   SmsSettingsService,
   type SettingsConfig,
@@ -20,6 +22,7 @@ export {
   type SettingsView,
   type SettingsUpdateView,
   type Prefetched,
+  type LanguageChoice,
 } from './settings';
 export { VerificationService, type VerificationDeps } from './verification';
-export { redactBody } from './redact';
+export { maskPhone, redactBody } from './redact';

@@ -3,7 +3,7 @@ import { errors } from './errors';
 
 // International form only (the seed's E.123 "+7 AAA BBB BB BB"): a leading +,
 // digits, and the separators people write: spaces, dashes, dots, brackets.
-const INTERNATIONAL_FORM = /^\+[0-9][0-9 ().-]{3,30}$/;
+export const INTERNATIONAL_FORM = /^\+[0-9][0-9 ().-]{3,30}$/;
 
 /**
  * Normalises a phone to E.164 (`+380508308443`), or throws WRONG_PHONE for an

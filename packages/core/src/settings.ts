@@ -2,15 +2,15 @@ import type { SettingsState, SmsSettingsRepository } from '@sms/db';
 import type { Caller } from './accounts';
 import type { CodeSender } from './code-sender';
 import { errors } from './errors';
-import { textablePhone } from './phone';
+import type { Messages } from './messages';
 import type { Requester } from './send-limiter';
+import type { TestNumbers } from './test-numbers';
 
 export interface SettingsConfig {
   APP_SECRET: string;
   CODE_LENGTH: number;
   CODE_TTL_SECONDS: number;
   CODE_MAX_ATTEMPTS: number;
-  SMS_TEMPLATE: string;
   SMS_ALLOWED_COUNTRIES: string[];
   SMS_ALLOWED_NUMBER_TYPES: string[];
   EXPOSE_VERIFICATION_CODE: boolean;
@@ -21,10 +21,12 @@ export interface SettingsView {
   phone: string | null;
   verified: boolean;
   id: string;
+  /** The language the SMS are written for (BCP 47) as asked for; null when none was (the default). */
+  language: string | null;
 }
 
 /** PUT's answer (the seed's shape). */
-export interface SettingsUpdateView extends SettingsView {
+export interface SettingsUpdateView extends Omit<SettingsView, 'language'> {
   ver_code: string | null;
   ver_expire_time: string | null;
 }
@@ -39,6 +41,16 @@ export interface SettingsDeps {
   smsSettings: Pick<SmsSettingsRepository, 'loadForAccount' | 'setVerified'>;
   config: Pick<SettingsConfig, 'SMS_ALLOWED_COUNTRIES' | 'SMS_ALLOWED_NUMBER_TYPES' | 'EXPOSE_VERIFICATION_CODE'>;
   codes: Pick<CodeSender, 'checkLimit' | 'checkRequester' | 'send'>;
+  messages: Pick<Messages, 'firstServed'>;
+  testNumbers: Pick<TestNumbers, 'sendable'>;
+}
+
+/** What a request says of the language of its SMS. */
+export interface LanguageChoice {
+  /** The body's `language` (canonical BCP 47). */
+  language?: string | undefined;
+  /** Accept-Language's tags, best first. */
+  accepted?: readonly string[] | undefined;
 }
 
 /** The SMS settings of an account, for its owner or an admin, with no HTTP in it. */
@@ -68,17 +80,28 @@ export class SmsSettingsService {
       if (!read.account) throw errors.notFound('no such account');
       settings = read.account.settings;
     } else ({ settings } = await this.loadForCaller(userId, caller));
-    return { phone: settings?.phone ?? null, verified: settings?.verified ?? false, id: userId };
+    return {
+      phone: settings?.phone ?? null,
+      verified: settings?.verified ?? false,
+      id: userId,
+      language: settings?.language ?? null,
+    };
   }
 
+  /**
+   * `choice`: the language of the SMS, if one is sent: the body's, else the
+   * first of Accept-Language's there is a text for, else the one kept with
+   * the settings, else none (the default text).
+   */
   async put(
     userId: string,
     input: { phone: string; verified?: boolean },
     caller: Caller,
     requester: Pick<Requester, 'ip'> = {},
+    choice: LanguageChoice = {},
   ): Promise<SettingsUpdateView> {
     if (input.verified === true && !caller.admin) throw errors.forbidden('only admins may set verified: true');
-    const { phone, country } = textablePhone(input.phone, {
+    const { phone, country } = this.deps.testNumbers.sendable(input.phone, {
       countries: this.config.SMS_ALLOWED_COUNTRIES,
       types: this.config.SMS_ALLOWED_NUMBER_TYPES,
     });
@@ -99,7 +122,9 @@ export class SmsSettingsService {
     }
 
     await this.deps.codes.checkLimit(phone, country);
-    const { code, settings: updated } = await this.deps.codes.send(userId, phone);
+    const language =
+      choice.language ?? this.deps.messages.firstServed(choice.accepted ?? []) ?? settings?.language ?? null;
+    const { code, settings: updated } = await this.deps.codes.send(userId, { phone, country, language });
     return this.updateView(userId, updated, code);
   }
 

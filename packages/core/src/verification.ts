@@ -4,9 +4,10 @@ import type { FailureBudget } from './budgets';
 import type { CodeSender } from './code-sender';
 import { hashCode, hashesMatch } from './codes';
 import { AppError, ErrorCode, errors } from './errors';
-import { normalizePhone, textablePhone } from './phone';
+import type { Messages } from './messages';
 import type { Requester } from './send-limiter';
-import type { SettingsConfig } from './settings';
+import type { LanguageChoice, SettingsConfig } from './settings';
+import type { TestNumbers } from './test-numbers';
 
 export interface VerificationDeps {
   smsSettings: Pick<SmsSettingsRepository, 'findPendingUser' | 'countAttempt' | 'verifyWithCode'>;
@@ -17,6 +18,8 @@ export interface VerificationDeps {
   codes: Pick<CodeSender, 'checkLimit' | 'checkRequester' | 'send'>;
   /** Wrong codes per phone, across its codes (CODE_MAX_FAILED_PER_PHONE_PER_DAY). */
   failures: Pick<FailureBudget, 'reserve' | 'refund'>;
+  messages: Pick<Messages, 'firstServed'>;
+  testNumbers: Pick<TestNumbers, 'sendable' | 'normalize'>;
   /** Work done after the answer failed (e.g. the database went away): nobody else will hear of it. */
   onBackgroundError?: (err: Error) => void;
 }
@@ -33,21 +36,26 @@ export class VerificationService {
     return this.deps.config;
   }
 
-  /** Always resolves the same way for unknown, verified and pending phones (no enumeration). */
-  async resend(phoneInput: string, requester: Pick<Requester, 'ip'> = {}): Promise<void> {
-    const { phone, country } = textablePhone(phoneInput, {
+  /**
+   * Always resolves the same way for unknown, verified and pending phones (no
+   * enumeration). The SMS's language: the body's, else the one kept with the
+   * settings, else Accept-Language's, else the default.
+   */
+  async resend(phoneInput: string, requester: Pick<Requester, 'ip'> = {}, choice: LanguageChoice = {}): Promise<void> {
+    const { phone, country } = this.deps.testNumbers.sendable(phoneInput, {
       countries: this.config.SMS_ALLOWED_COUNTRIES,
       types: this.config.SMS_ALLOWED_NUMBER_TYPES,
     });
     await this.deps.codes.checkRequester({ ip: requester.ip });
     await this.deps.codes.checkLimit(phone, country);
-    const userId = await this.deps.smsSettings.findPendingUser(phone);
-    if (userId === null) return;
+    const pending = await this.deps.smsSettings.findPendingUser(phone);
+    if (pending === null) return;
+    const language = choice.language ?? pending.language ?? this.deps.messages.firstServed(choice.accepted ?? []);
     // Answered before the code is stored and sent: otherwise the extra
     // transaction and enqueue would make a pending phone measurably slower
     // than an unknown one, and timing would reveal which phones are pending.
     this.background.run(async () => {
-      await this.deps.codes.send(userId, phone);
+      await this.deps.codes.send(pending.userId, { phone, country, language });
     });
   }
 
@@ -64,7 +72,7 @@ export class VerificationService {
    * wrong codes are ever compared per phone, whatever the number of codes sent.
    */
   async verify(phoneInput: string, code: string, userId?: string): Promise<void> {
-    const phone = normalizePhone(phoneInput, this.config.SMS_ALLOWED_COUNTRIES);
+    const phone = this.deps.testNumbers.normalize(phoneInput, this.config.SMS_ALLOWED_COUNTRIES);
     const waitMs = await this.deps.failures.reserve(phone);
     if (waitMs > 0) throw errors.tooManyAttempts(Math.ceil(waitMs / 1000));
     try {

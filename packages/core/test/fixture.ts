@@ -7,7 +7,10 @@ import { createTestConfig, freePort, type Teardown } from '@sms/testing';
 import { Redis } from 'ioredis';
 import { AccountsService } from '../src/accounts';
 import { FailureBudget, LimitKeys } from '../src/budgets';
-import { CodeSender } from '../src/code-sender';
+import { CodeSender, type Recipient } from '../src/code-sender';
+import { loadMessages, type Messages } from '../src/messages';
+import { phoneCountry } from '../src/phone';
+import { TestNumbers } from '../src/test-numbers';
 import { AppError } from '../src/errors';
 import { SendLimiter, type AlertBudget } from '../src/send-limiter';
 import { SmsSettingsService } from '../src/settings';
@@ -42,6 +45,8 @@ export interface Services {
   settings: SmsSettingsService;
   verification: VerificationService;
   codes: CodeSender;
+  messages: Messages;
+  testNumbers: TestNumbers;
   limiter: SendLimiter;
   /** Message ids handed to the queue, in order. */
   enqueued: string[];
@@ -74,9 +79,13 @@ export async function createServices(
     onRedisError,
     onBudgetExceeded: (budget, country) => void alerts.push({ budget, country }),
   });
+  const messages = loadMessages(config);
+  const testNumbers = TestNumbers.fromConfig(config);
   const codes = new CodeSender({
     smsSettings: repositories.smsSettings,
     config,
+    messages,
+    testNumbers,
     limiter,
     enqueue: async (ids) => void enqueued.push(...ids),
   });
@@ -98,15 +107,19 @@ export async function createServices(
     redis,
     repositories,
     accounts: new AccountsService(repositories, config.SESSION_TTL_SECONDS, signinFailures),
-    settings: new SmsSettingsService({ smsSettings: repositories.smsSettings, config, codes }),
+    settings: new SmsSettingsService({ smsSettings: repositories.smsSettings, config, codes, messages, testNumbers }),
     verification: new VerificationService({
       smsSettings: repositories.smsSettings,
       config,
       codes,
       failures,
+      messages,
+      testNumbers,
       onBackgroundError: (err) => void backgroundErrors.push(err.message),
     }),
     codes,
+    messages,
+    testNumbers,
     limiter,
     enqueued,
     alerts,
@@ -147,3 +160,6 @@ export async function errorOf(
     ? { status: err.status, code: err.code }
     : { status: err.status, code: err.code, retryAfter: err.retryAfter };
 }
+
+/** A code's recipient as the services name it: the phone, its country, no language asked for. */
+export const to = (phone: string): Recipient => ({ phone, country: phoneCountry(phone), language: null });

@@ -4,7 +4,7 @@
 import t from 'tap';
 import { FailureBudget, LimitKeys, spendBudgets, defineBudgetCommands } from '../src/budgets';
 import { SendLimiter } from '../src/send-limiter';
-import { createServices, deadRedis, liveRedis, newAccount, newPhone } from './fixture';
+import { createServices, deadRedis, liveRedis, newAccount, newPhone, to } from './fixture';
 
 const s = await createServices(t, {
   SMS_RESEND_COOLDOWN_SECONDS: '60',
@@ -117,12 +117,12 @@ t.test('Redis down: per-phone limits come from the messages in the database', as
   t.same(await down.limiter.hit(phone, 'PL'), { allowed: true }, 'no SMS yet');
   t.same(await down.limiter.hitRequester({ ip: '192.0.2.9', accountId: userId }), { allowed: true }, 'fail open');
   t.ok(down.redisErrors.length >= 2, 'Redis errors reported');
-  await down.codes.send(userId, phone);
+  await down.codes.send(userId, to(phone));
   const cooldown = await down.limiter.hit(phone, 'PL');
   t.ok(!cooldown.allowed && cooldown.retryAfterSeconds > 55 && cooldown.retryAfterSeconds <= 60, 'cooldown');
   await down.db.prisma.smsMessage.updateMany({ data: { createTime: new Date(Date.now() - 30 * 60_000) } });
   t.same(await down.limiter.hit(phone, 'PL'), { allowed: true }, 'cooldown over');
-  await down.codes.send(userId, phone);
+  await down.codes.send(userId, to(phone));
   await down.db.prisma.smsMessage.updateMany({
     where: { createTime: { gt: new Date(Date.now() - 60_000) } },
     data: { createTime: new Date(Date.now() - 10 * 60_000) },

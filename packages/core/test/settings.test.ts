@@ -20,7 +20,7 @@ const ADMIN = { userId: 'f'.repeat(32), admin: true };
 
 t.test('get: the owner and admins see the settings; others get 403, unknown accounts 404', async (t) => {
   const userId = await newAccount(s);
-  const empty = { phone: null, verified: false, id: userId };
+  const empty = { phone: null, verified: false, id: userId, language: null };
   t.same(await s.settings.get(userId, owner(userId)), empty, 'no settings yet');
   t.same(await s.settings.get(userId, ADMIN), empty, 'an admin');
   t.same(await statusOf(s.settings.get(userId, owner(await newAccount(s)))), NOT_OWNER, 'another account');
@@ -30,17 +30,28 @@ t.test('get: the owner and admins see the settings; others get 403, unknown acco
 
   const phone = newPhone();
   await s.settings.put(userId, { phone }, owner(userId));
-  t.same(await s.settings.get(userId, owner(userId)), { phone, verified: false, id: userId }, 'pending');
+  t.same(
+    await s.settings.get(userId, owner(userId)),
+    { phone, verified: false, id: userId, language: null },
+    'pending',
+  );
   await s.settings.put(userId, { phone, verified: true }, ADMIN);
-  t.same(await s.settings.get(userId, owner(userId)), { phone, verified: true, id: userId }, 'verified');
+  t.same(
+    await s.settings.get(userId, owner(userId)),
+    { phone, verified: true, id: userId, language: null },
+    'verified',
+  );
 });
 
 t.test('get with the settings read along with the session: the same answers, no second read', async (t) => {
   const userId = await newAccount(s);
   const phone = newPhone();
-  const read = { userId, account: { settings: { phone, verified: true, codeHash: null, codeExpireTime: null } } };
-  t.same(await s.settings.get(userId, owner(userId), read), { phone, verified: true, id: userId });
-  t.same(await s.settings.get(userId, ADMIN, read), { phone, verified: true, id: userId }, 'an admin');
+  const read = {
+    userId,
+    account: { settings: { phone, verified: true, codeHash: null, codeExpireTime: null, language: null } },
+  };
+  t.same(await s.settings.get(userId, owner(userId), read), { phone, verified: true, id: userId, language: null });
+  t.same(await s.settings.get(userId, ADMIN, read), { phone, verified: true, id: userId, language: null }, 'an admin');
   t.same(await statusOf(s.settings.get(userId, owner(await newAccount(s)), read)), NOT_OWNER);
   t.same(await statusOf(s.settings.get(userId, ADMIN, { userId, account: undefined })), NOT_FOUND);
   t.match(await rejection(s.settings.get(userId, ADMIN, { userId, account: undefined })), {
@@ -50,12 +61,14 @@ t.test('get with the settings read along with the session: the same answers, no 
     phone: null,
     verified: false,
     id: userId,
+    language: null,
   });
   // Read for another account than the one asked about: read afresh.
   t.same(await s.settings.get(userId, owner(userId), { ...read, userId: '9'.repeat(32) }), {
     phone: null,
     verified: false,
     id: userId,
+    language: null,
   });
 });
 
@@ -205,8 +218,10 @@ t.test('put: a phone verified by another account between the read and the write 
     },
     config: s.config,
     codes: s.codes,
+    messages: s.messages,
+    testNumbers: s.testNumbers,
   });
   await real.setVerified(holder, phone);
   t.same(await statusOf(settings.put(userId, { phone, verified: true }, ADMIN)), { status: 409, code: 'PHONE_IN_USE' });
-  t.same(await s.settings.get(userId, ADMIN), { phone: null, verified: false, id: userId });
+  t.same(await s.settings.get(userId, ADMIN), { phone: null, verified: false, id: userId, language: null });
 });

@@ -3,14 +3,14 @@
 // attacker guessing codes or phones learns (nothing more than "wrong").
 import t from 'tap';
 import { VerificationService } from '../src/verification';
-import { createServices, errorOf, newAccount, newPhone, rejection, type Services } from './fixture';
+import { createServices, errorOf, newAccount, newPhone, rejection, to, type Services } from './fixture';
 
 const s = await createServices(t, { CODE_MAX_ATTEMPTS: '3', CODE_MAX_FAILED_PER_PHONE_PER_DAY: '6' });
 
 /** An account with a pending code sent to `phone`; returns the account and the code. */
 async function pending(phone = newPhone(), services: Services = s): Promise<{ userId: string; code: string }> {
   const userId = await newAccount(services);
-  const { code } = await services.codes.send(userId, phone);
+  const { code } = await services.codes.send(userId, to(phone));
   return { userId, code };
 }
 
@@ -72,10 +72,10 @@ t.test('wrong codes per phone are capped across new codes: TOO_MANY_ATTEMPTS wit
   const userId = await newAccount(s);
   // Six wrong codes allowed per day, over two codes of three attempts each.
   for (let round = 0; round < 2; round++) {
-    const { code } = await s.codes.send(userId, phone);
+    const { code } = await s.codes.send(userId, to(phone));
     for (let i = 0; i < 3; i++) await rejection(s.verification.verify(phone, wrong(code)));
   }
-  const { code } = await s.codes.send(userId, phone);
+  const { code } = await s.codes.send(userId, to(phone));
   const refused = await errorOf(s.verification.verify(phone, code));
   t.match(refused, { status: 429, code: 'TOO_MANY_ATTEMPTS' });
   t.ok(refused.retryAfter! > 86_000 && refused.retryAfter! <= 86_400, `about a day: ${refused.retryAfter} s`);
@@ -88,7 +88,7 @@ t.test('right codes do not use up the wrong-code budget', async (t) => {
   const userId = await newAccount(s);
   // More right codes than the daily budget of wrong ones (6), the phone unverified again between them.
   for (let i = 0; i < 7; i++) {
-    const { code } = await s.codes.send(userId, phone);
+    const { code } = await s.codes.send(userId, to(phone));
     await s.verification.verify(phone, code);
     t.equal((await verifiedOf(userId))?.verified, true, `right code ${i + 1}`);
     await s.db.prisma.smsSettings.update({ where: { userId }, data: { verified: false, verifiedPhone: null } });
@@ -99,13 +99,13 @@ t.test('a phone verified by another account meanwhile: PHONE_IN_USE, and the bud
   const phone = newPhone();
   const userId = await newAccount(s);
   const holder = await newAccount(s);
-  const { code: first } = await s.codes.send(userId, phone);
+  const { code: first } = await s.codes.send(userId, to(phone));
   await s.repositories.smsSettings.setVerified(holder, phone);
   t.same(await errorOf(s.verification.verify(phone, first)), { status: 409, code: 'PHONE_IN_USE' });
   t.equal((await verifiedOf(userId))?.verified, false);
   // More of them than the daily budget of wrong codes (6): none is counted as one.
   for (let i = 0; i < 6; i++) {
-    const { code } = await s.codes.send(userId, phone);
+    const { code } = await s.codes.send(userId, to(phone));
     t.same(await errorOf(s.verification.verify(phone, code)), { status: 409, code: 'PHONE_IN_USE' }, `again ${i}`);
   }
 });
@@ -202,6 +202,8 @@ t.test('resend: a send failing after the answer is reported, not lost', async (t
       },
     },
     failures: { reserve: async () => 0, refund: async () => {} },
+    messages: s.messages,
+    testNumbers: s.testNumbers,
     onBackgroundError: (err) => void reported.push(err.message),
   });
   await verification.resend(phone);
@@ -231,6 +233,8 @@ t.test('one code typed twice at the same moment verifies once', async (t) => {
     config: s.config,
     codes: s.codes,
     failures: { reserve: async () => 0, refund: async () => {} },
+    messages: s.messages,
+    testNumbers: s.testNumbers,
   });
   const outcomes = await Promise.allSettled([racing.verify(phone, code), racing.verify(phone, code)]);
   t.same(outcomes.map((o) => o.status).sort(), ['fulfilled', 'rejected']);

@@ -22,7 +22,7 @@ t.test('a code whose message cannot be written is not stored either', async (t) 
 
   t.same(
     await smsSettings.loadForAccount(USER),
-    { settings: { phone: PHONE, verified: false, ...first }, holderUserId: null },
+    { settings: { phone: PHONE, verified: false, ...first, language: null }, holderUserId: null },
     'the account still has the first phone and code, whose SMS exists',
   );
   t.equal(await smsSettings.findPendingUser('+380508308444'), null, 'nothing pending for the second phone');

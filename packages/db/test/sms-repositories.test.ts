@@ -34,10 +34,10 @@ t.test('sms-settings: a code stored with its message, loaded, counted, verified 
   const message = await db.prisma.smsMessage.findUniqueOrThrow({ where: { id: messageId(1) } });
   t.match(message, { userId: USER, recipient: PHONE, body: 'code 111111', status: 'queued', attempts: 0 });
   t.same(await smsSettings.loadForAccount(USER, PHONE), {
-    settings: { phone: PHONE, verified: false, ...pending },
+    settings: { phone: PHONE, verified: false, ...pending, language: null },
     holderUserId: null,
   });
-  t.equal(await smsSettings.findPendingUser(PHONE), USER);
+  t.same(await smsSettings.findPendingUser(PHONE), { userId: USER, language: null });
 
   const before = (await db.prisma.smsSettings.findUniqueOrThrow({ where: { userId: USER } })).updateTime;
   const first = await smsSettings.countAttempt(PHONE, 2);

@@ -8,6 +8,10 @@ declare module 'fastify' {
     metrics: Registry;
     /** SMS refused by the country or global send budget: an operator alert (SMS pumping looks like this). */
     smsBudgetExceeded: Counter<'budget'>;
+    /** SMS segments written to the outbox, by destination country and encoding: what the texts cost. */
+    smsSegments: Counter<'country' | 'encoding'>;
+    /** Codes given to SMS_TEST_NUMBERS phones (no SMS). */
+    smsTestNumberUses: Counter;
   }
 }
 
@@ -44,6 +48,23 @@ export default fp(
         name: 'sms_budget_exceeded_total',
         help: 'SMS refused by the per-country or the global send budget (alert on any increase)',
         labelNames: ['budget'] as const,
+        registers: [register],
+      }),
+    );
+    fastify.decorate(
+      'smsSegments',
+      new Counter({
+        name: 'sms_segments_total',
+        help: 'SMS segments queued, by destination country (ISO alpha-2) and encoding (GSM-7, UCS-2): providers bill per segment',
+        labelNames: ['country', 'encoding'] as const,
+        registers: [register],
+      }),
+    );
+    fastify.decorate(
+      'smsTestNumberUses',
+      new Counter({
+        name: 'sms_test_number_uses_total',
+        help: 'Codes given to SMS_TEST_NUMBERS phones instead of an SMS',
         registers: [register],
       }),
     );

@@ -4,8 +4,11 @@ import {
   CodeSender,
   FailureBudget,
   LimitKeys,
+  loadMessages,
+  maskPhone,
   SendLimiter,
   SmsSettingsService,
+  TestNumbers,
   VerificationService,
 } from '@sms/core';
 import { createRepositories } from '@sms/db';
@@ -50,15 +53,28 @@ export default fp(
         fastify.log.warn({ alert: 'sms_budget_exceeded', budget, country }, `SMS ${budget} send budget exceeded`);
       },
     });
+    // Both throw ConfigError, one line naming what is wrong, and so stop the start (server.ts).
+    const messages = loadMessages(config);
+    const testNumbers = TestNumbers.fromConfig(config);
     const codes = new CodeSender({
       smsSettings: repositories.smsSettings,
       config,
+      messages,
+      testNumbers,
       limiter,
       enqueue: fastify.enqueueSms,
       onEnqueueError: (err, messageId) =>
         fastify.log.warn({ err: err.message, messageId }, 'enqueue failed; the outbox sweeper will send it'),
+      onMessage: (sms, country) => fastify.smsSegments.inc({ country, encoding: sms.encoding }, sms.segments),
+      onTestNumber: (phone) => {
+        fastify.smsTestNumberUses.inc();
+        fastify.log.warn({ phone: maskPhone(phone) }, 'test number: fixed code, no SMS sent');
+      },
     });
-    fastify.decorate('smsSettings', new SmsSettingsService({ smsSettings: repositories.smsSettings, config, codes }));
+    fastify.decorate(
+      'smsSettings',
+      new SmsSettingsService({ smsSettings: repositories.smsSettings, config, codes, messages, testNumbers }),
+    );
     const failures = new FailureBudget(redis, keys, {
       kind: 'verify-failed',
       max: config.CODE_MAX_FAILED_PER_PHONE_PER_DAY,
@@ -72,6 +88,8 @@ export default fp(
         config,
         codes,
         failures,
+        messages,
+        testNumbers,
         onBackgroundError: (err) => fastify.log.error({ err }, 'resend: storing or sending the new code failed'),
       }),
     );

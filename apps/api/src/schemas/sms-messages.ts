@@ -36,6 +36,12 @@ export const SmsMessage = Type.Object(
     create_time: Time,
     update_time: Time,
     sent_time: Nullable(Time),
+    language: Nullable(Type.String({ description: 'language of the text sent (BCP 47); null on older rows' })),
+    encoding: Type.Union([
+      StringEnum(['GSM-7', 'UCS-2'], { description: 'GSM-7 when every character is in its alphabet, else UCS-2' }),
+      Type.Null(),
+    ]),
+    segments: Type.Union([Type.Integer({ description: 'SMS segments the text takes: what it costs' }), Type.Null()]),
   },
   { $id: 'SmsMessage', title: 'SmsMessage' },
 );

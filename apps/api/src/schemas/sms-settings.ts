@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { LANGUAGE_PATTERN } from '@sms/config';
 import { Id } from './common';
 
 const Phone = Type.String({
@@ -8,10 +9,22 @@ const Phone = Type.String({
   examples: ['+380508308443'],
 });
 
+const Language = Type.String({
+  pattern: LANGUAGE_PATTERN,
+  maxLength: 35,
+  description:
+    'BCP 47 language of the SMS (uk, pt-BR); kept with the settings. Without it: Accept-Language, then the ' +
+    'language kept, then the server default. A language without a text falls back (pt-BR → pt → the default).',
+  examples: ['uk'],
+});
+
 export const UserIdParams = Type.Object({ user_id: Id }, { additionalProperties: false });
 export type UserIdParams = Static<typeof UserIdParams>;
 
-export const ResendBody = Type.Object({ phone: Phone }, { additionalProperties: false });
+export const ResendBody = Type.Object(
+  { phone: Phone, language: Type.Optional(Language) },
+  { additionalProperties: false },
+);
 export type ResendBody = Static<typeof ResendBody>;
 
 export const VerifyBody = Type.Object(
@@ -25,6 +38,7 @@ export const PutSettingsBody = Type.Object(
     phone: Phone,
     verified: Type.Optional(Type.Boolean({ description: 'true: admins only (marks the phone verified, no SMS)' })),
     id: Type.Optional(Id),
+    language: Type.Optional(Language),
   },
   { additionalProperties: false },
 );
@@ -33,7 +47,14 @@ export type PutSettingsBody = Static<typeof PutSettingsBody>;
 const NullablePhone = Type.Union([Type.String(), Type.Null()], { description: 'E.164, null when not set' });
 
 export const SmsSettings = Type.Object(
-  { phone: NullablePhone, verified: Type.Boolean(), id: Id },
+  {
+    phone: NullablePhone,
+    verified: Type.Boolean(),
+    id: Id,
+    language: Type.Union([Type.String(), Type.Null()], {
+      description: 'the language asked for the SMS (BCP 47); null when none was (the server default)',
+    }),
+  },
   { $id: 'SmsSettings', title: 'SmsSettings' },
 );
 

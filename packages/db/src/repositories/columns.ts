@@ -31,6 +31,7 @@ export const tables = {
     codeHash: 'code_hash',
     codeExpireTime: 'code_expire_time',
     codeAttempts: 'code_attempts',
+    language: 'language',
     updateTime: 'update_time',
   } as const satisfies Columns<SmsSettings>,
   sms_messages: {
@@ -51,6 +52,9 @@ export const tables = {
     deliveryTime: 'delivery_time',
     deliveryError: 'delivery_error',
     statusDatetime: 'status_datetime',
+    language: 'language',
+    encoding: 'encoding',
+    segments: 'segments',
   } as const satisfies Columns<SmsMessage>,
 };
 

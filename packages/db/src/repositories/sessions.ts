@@ -53,7 +53,7 @@ export class SessionsRepository {
         JoinedSettings & { target_id: string | null }
     >(
       `SELECT s.user_id, s.expire_time, a.admin, t.id AS target_id, st.user_id AS settings_user_id,
-         st.phone, st.verified, st.code_hash, st.code_expire_time
+         st.phone, st.verified, st.code_hash, st.code_expire_time, st.language
        FROM sessions s JOIN accounts a ON a.id = s.user_id
        LEFT JOIN accounts t ON t.id = ?
        LEFT JOIN sms_settings st ON st.user_id = t.id

@@ -44,10 +44,13 @@ export type MessageView = Row<
   | 'deliveryStatus'
   | 'deliveryTime'
   | 'deliveryError'
+  | 'language'
+  | 'encoding'
+  | 'segments'
 >;
 
 const VIEW_COLUMNS = `id, user_id, recipient, status, attempts, provider_message_id, last_error, create_time,
-  update_time, sent_time, delivery_status, delivery_time, delivery_error`;
+  update_time, sent_time, delivery_status, delivery_time, delivery_error, language, encoding, segments`;
 
 const clip = (text: string | null | undefined) => (text ? text.slice(0, 200) : null);
 

@@ -5,7 +5,8 @@ import type { Statement } from '../sql';
 import type { Row } from './columns';
 import { update } from './update';
 
-export type NewMessage = Pick<SmsMessage, 'id' | 'userId' | 'recipient' | 'body'>;
+export type NewMessage = Pick<SmsMessage, 'id' | 'userId' | 'recipient' | 'body'> &
+  Partial<Pick<SmsMessage, 'language' | 'encoding' | 'segments'>>;
 
 /** A message as the worker sends it. */
 export type ClaimedMessage = Pick<SmsMessage, 'id' | 'recipient' | 'body' | 'attempts' | 'createTime'>;
@@ -21,9 +22,21 @@ const clip = (text: string) => (text.length > 1000 ? `${text.slice(0, 997)}...` 
 /** The INSERT of a new `queued` message, for a transaction that writes it with what it carries (the outbox). */
 export function insertQueuedMessage(message: NewMessage, now = new Date()): Statement {
   return [
-    `INSERT INTO sms_messages (id, user_id, recipient, body, status, attempts, due_time, create_time, update_time)
-     VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?)`,
-    [message.id, message.userId, message.recipient, message.body, now, now, now],
+    `INSERT INTO sms_messages (id, user_id, recipient, body, language, encoding, segments, status, attempts,
+       due_time, create_time, update_time)
+     VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?)`,
+    [
+      message.id,
+      message.userId,
+      message.recipient,
+      message.body,
+      message.language ?? null,
+      message.encoding ?? null,
+      message.segments ?? null,
+      now,
+      now,
+      now,
+    ],
   ];
 }
 

@@ -7,7 +7,7 @@ import { insertQueuedMessage, type NewMessage } from './sms-messages';
 import { update } from './update';
 
 /** What the services read of a settings row. */
-export type SettingsState = Pick<SmsSettings, 'phone' | 'verified' | 'codeHash' | 'codeExpireTime'>;
+export type SettingsState = Pick<SmsSettings, 'phone' | 'verified' | 'codeHash' | 'codeExpireTime' | 'language'>;
 
 /** One phone verified by at most one account: the index that says so. */
 const VERIFIED_PHONE_INDEX = 'sms_settings_verified_phone_key';
@@ -16,7 +16,9 @@ const VERIFIED_PHONE_INDEX = 'sms_settings_verified_phone_key';
 const LIVE = 'phone = ? AND verified = FALSE AND code_hash IS NOT NULL AND code_expire_time > ?';
 
 /** A settings row read through a LEFT JOIN: settings_user_id is null when the account has none. */
-export type JoinedSettings = Partial<Row<'sms_settings', 'phone' | 'verified' | 'codeHash' | 'codeExpireTime'>> & {
+export type JoinedSettings = Partial<
+  Row<'sms_settings', 'phone' | 'verified' | 'codeHash' | 'codeExpireTime' | 'language'>
+> & {
   settings_user_id: string | null;
 };
 type Loaded = JoinedSettings & { holder_user_id: string | null };
@@ -30,6 +32,7 @@ export const settingsOf = (row: JoinedSettings): SettingsState | null =>
         verified: Boolean(row.verified),
         codeHash: row.code_hash ?? null,
         codeExpireTime: row.code_expire_time ?? null,
+        language: row.language ?? null,
       };
 
 /** The sms_settings table: an account's phone and the verification of it. */
@@ -48,7 +51,7 @@ export class SmsSettingsRepository {
   ): Promise<{ settings: SettingsState | null; holderUserId: string | null } | undefined> {
     const holder = holderOf ? '(SELECT h.user_id FROM sms_settings h WHERE h.verified_phone = ?)' : 'NULL';
     const [row] = await this.db.sql.read<Loaded>(
-      `SELECT s.user_id AS settings_user_id, s.phone, s.verified, s.code_hash, s.code_expire_time,
+      `SELECT s.user_id AS settings_user_id, s.phone, s.verified, s.code_hash, s.code_expire_time, s.language,
          ${holder} AS holder_user_id
        FROM accounts a LEFT JOIN sms_settings s ON s.user_id = a.id
        WHERE a.id = ?`,
@@ -58,13 +61,13 @@ export class SmsSettingsRepository {
     return { settings: settingsOf(row), holderUserId: row.holder_user_id };
   }
 
-  /** The account whose settings last asked for this phone and have not verified it. */
-  async findPendingUser(phone: string): Promise<string | null> {
-    const [row] = await this.db.sql.read<Row<'sms_settings', 'userId'>>(
-      'SELECT user_id FROM sms_settings WHERE phone = ? AND verified = FALSE ORDER BY update_time DESC LIMIT 1',
+  /** The account whose settings last asked for this phone and have not verified it, and the language kept with them. */
+  async findPendingUser(phone: string): Promise<{ userId: string; language: string | null } | null> {
+    const [row] = await this.db.sql.read<Row<'sms_settings', 'userId' | 'language'>>(
+      'SELECT user_id, language FROM sms_settings WHERE phone = ? AND verified = FALSE ORDER BY update_time DESC LIMIT 1',
       [phone],
     );
-    return row?.user_id ?? null;
+    return row ? { userId: row.user_id, language: row.language } : null;
   }
 
   /**
@@ -155,27 +158,28 @@ export class SmsSettingsRepository {
    * transaction (the outbox): START TRANSACTION, an upsert, an insert and
    * COMMIT in one multi-statement query — one round trip, where Prisma's
    * upsert and create in a transaction make eight (BEGIN, read, update, read
-   * back, insert, read back, COMMIT).
+   * back, insert, read back, COMMIT). `message` null: a test number, no SMS.
    */
   async storeCode(
     userId: string,
     phone: string,
-    code: { codeHash: string; codeExpireTime: Date },
-    message: Omit<NewMessage, 'userId' | 'recipient'>,
+    code: { codeHash: string; codeExpireTime: Date; language?: string | null },
+    message: Omit<NewMessage, 'userId' | 'recipient'> | null,
     now = new Date(),
   ): Promise<void> {
+    const values = [phone, code.codeHash, code.codeExpireTime, code.language ?? null, now];
     await this.db.sql.transaction([
       [
         `INSERT INTO sms_settings
-           (user_id, phone, verified, verified_phone, code_hash, code_expire_time, code_attempts, update_time)
-         VALUES (?, ?, FALSE, NULL, ?, ?, 0, ?)
+           (user_id, phone, verified, verified_phone, code_hash, code_expire_time, code_attempts, language, update_time)
+         VALUES (?, ?, FALSE, NULL, ?, ?, 0, ?, ?)
          ON DUPLICATE KEY UPDATE phone = ?, verified = FALSE, verified_phone = NULL,
-           code_hash = ?, code_expire_time = ?, code_attempts = 0, update_time = ?`,
+           code_hash = ?, code_expire_time = ?, code_attempts = 0, language = ?, update_time = ?`,
         // The values are bound twice: MySQL deprecates VALUES(col) here and
         // MariaDB has no row alias (INSERT … AS new), so neither form fits both.
-        [userId, phone, code.codeHash, code.codeExpireTime, now, phone, code.codeHash, code.codeExpireTime, now],
+        [userId, ...values, ...values],
       ],
-      insertQueuedMessage({ ...message, userId, recipient: phone }, now),
+      ...(message ? [insertQueuedMessage({ ...message, userId, recipient: phone }, now)] : []),
     ]);
   }
 }

@@ -1,9 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { ENCODING_COLUMN } from '@sms/core';
 import type { DeliveryStatus, MessageView, SmsStatus } from '@sms/db';
 import { errorResponses, sessionSecurity } from '../../schemas/common';
 import { SmsMessageList, SmsMessagesQuery } from '../../schemas/sms-messages';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
+const ENCODING_NAME = { [ENCODING_COLUMN['GSM-7']]: 'GSM-7', [ENCODING_COLUMN['UCS-2']]: 'UCS-2' } as const;
 
 /** Rows mapped explicitly to the API's names (never the row as it is). */
 const view = (row: MessageView) => ({
@@ -20,6 +22,9 @@ const view = (row: MessageView) => ({
   create_time: row.create_time.toISOString(),
   update_time: row.update_time.toISOString(),
   sent_time: iso(row.sent_time),
+  language: row.language,
+  encoding: row.encoding === null ? null : ENCODING_NAME[row.encoding],
+  segments: row.segments,
 });
 
 const smsMessages: FastifyPluginAsyncTypebox = async (fastify) => {

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { errors } from '@sms/core';
+import { canonicalLanguage, errors, type LanguageChoice } from '@sms/core';
+import type { FastifyRequest } from 'fastify';
+import Negotiator from 'negotiator';
 import { errorResponses, sessionSecurity } from '../../schemas/common';
 import {
   PutSettingsBody,
@@ -10,6 +12,14 @@ import {
   UserIdParams,
   VerifyBody,
 } from '../../schemas/sms-settings';
+
+/** The request's word on the SMS's language: the body's `language`, and Accept-Language's tags (q-values honoured). */
+function languageChoice(request: FastifyRequest, body: { language?: string | undefined }): LanguageChoice {
+  return {
+    language: body.language === undefined ? undefined : (canonicalLanguage(body.language) ?? body.language),
+    accepted: new Negotiator(request).languages().filter((tag) => tag !== '*'),
+  };
+}
 
 const smsSettings: FastifyPluginAsyncTypebox = async (fastify) => {
   const perIp = { rateLimit: {} };
@@ -49,7 +59,13 @@ const smsSettings: FastifyPluginAsyncTypebox = async (fastify) => {
       if (request.body.id !== undefined && request.body.id !== userId) {
         throw errors.invalidRequest('id in the body must equal user_id in the path', { field: 'id' });
       }
-      return fastify.smsSettings.put(userId, request.body, request.caller, { ip: request.ip });
+      return fastify.smsSettings.put(
+        userId,
+        request.body,
+        request.caller,
+        { ip: request.ip },
+        languageChoice(request, request.body),
+      );
     },
   );
 
@@ -67,7 +83,7 @@ const smsSettings: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     async (request, reply) => {
-      await fastify.verification.resend(request.body.phone, { ip: request.ip });
+      await fastify.verification.resend(request.body.phone, { ip: request.ip }, languageChoice(request, request.body));
       return reply.status(204).send(null);
     },
   );
