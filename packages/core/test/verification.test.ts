@@ -83,6 +83,19 @@ t.test('wrong codes per phone are capped across new codes: TOO_MANY_ATTEMPTS wit
   t.same(await errorOf(s.verification.verify(newPhone(), '000000')), INVALID_CODE, 'another phone has its own budget');
 });
 
+t.test('one wrong-code budget per phone however it is written', async (t) => {
+  const { userId, code } = await pending('+48512999004');
+  const writings = ['+48512999004', '+48 512 999 004', '+48-512-999-004'];
+  // Six wrong codes a day (CODE_MAX_FAILED_PER_PHONE_PER_DAY), two in each writing.
+  for (const written of [...writings, ...writings]) {
+    t.same(await errorOf(s.verification.verify(written, wrong(code))), INVALID_CODE, `wrong code as ${written}`);
+  }
+  for (const written of writings) {
+    t.match(await errorOf(s.verification.verify(written, code)), { status: 429, code: 'TOO_MANY_ATTEMPTS' }, written);
+  }
+  t.equal((await verifiedOf(userId))?.verified, false);
+});
+
 t.test('right codes do not use up the wrong-code budget', async (t) => {
   const phone = newPhone();
   const userId = await newAccount(s);
@@ -117,6 +130,19 @@ t.test("with a session, only that account's code verifies", async (t) => {
   t.same(await errorOf(s.verification.verify(phone, mine.code, other)), INVALID_CODE, "another account's code");
   await s.verification.verify(phone, mine.code, mine.userId);
   t.equal((await verifiedOf(mine.userId))?.verified, true);
+});
+
+t.test("with a session, the code of the account's own phone verifies no other phone", async (t) => {
+  const [mine, theirs] = [newPhone(), newPhone()];
+  const me = await pending(mine);
+  const them = await pending(theirs);
+  t.same(await errorOf(s.verification.verify(theirs, me.code, me.userId)), INVALID_CODE, 'a phone another awaits');
+  t.same(await errorOf(s.verification.verify(newPhone(), me.code, me.userId)), INVALID_CODE, 'a phone nobody awaits');
+  const row = (userId: string) => s.db.prisma.smsSettings.findUniqueOrThrow({ where: { userId } });
+  t.match(await row(me.userId), { phone: mine, verified: false, verifiedPhone: null }, 'nothing verified');
+  t.match(await row(them.userId), { phone: theirs, verified: false, verifiedPhone: null });
+  await s.verification.verify(mine, me.code, me.userId);
+  t.match(await row(me.userId), { phone: mine, verified: true, verifiedPhone: mine }, 'its own phone, still');
 });
 
 t.test('two accounts waiting on one phone: without a session no code verifies, with one it does', async (t) => {
