@@ -1,7 +1,9 @@
 // VerificationService against a real database and Redis: what a phone's owner
 // sees when verifying with a code or asking for a new one, and what an
 // attacker guessing codes or phones learns (nothing more than "wrong").
+import * as crypto from 'node:crypto';
 import t from 'tap';
+import { hashCode } from '../src/codes';
 import { VerificationService } from '../src/verification';
 import { createServices, errorOf, newAccount, newPhone, rejection, type Services } from './fixture';
 
@@ -233,6 +235,42 @@ t.test('resend: a send failing after the answer is reported, not lost', async (t
   await verification.resend(phone);
   await verification.settled();
   t.same(reported, [`store failed for ${userId}`]);
+});
+
+t.test('the code is compared in constant time: crypto.timingSafeEqual alone decides', async (t) => {
+  // An ordinary `===` on the hashes behaves the same in every other test; only
+  // a comparison that does not go through timingSafeEqual ignores its verdict.
+  let verdict: ((a: Buffer, b: Buffer) => boolean) | null = null;
+  const compared: string[] = [];
+  const { VerificationService: Mocked } = await t.mockImport<typeof import('../src/verification')>(
+    '../src/verification',
+    {
+      'node:crypto': {
+        ...crypto,
+        timingSafeEqual: (a: Buffer, b: Buffer) => {
+          compared.push(b.toString('hex'));
+          return verdict ? verdict(a, b) : crypto.timingSafeEqual(a, b);
+        },
+      },
+    },
+  );
+  const verification = new Mocked({
+    smsSettings: s.repositories.smsSettings,
+    config: s.config,
+    codes: s.codes,
+    failures: { reserve: async () => 0, refund: async () => {} },
+  });
+  const phone = newPhone();
+  const { userId, code } = await pending(phone);
+
+  verdict = () => false;
+  await t.rejects(verification.verify(phone, code), { code: 'INVALID_CODE' }, 'the right code, judged unequal');
+  t.same(compared, [hashCode(s.config.APP_SECRET, code)], 'the hash of the typed code was compared');
+  t.equal((await verifiedOf(userId))?.verified, false);
+
+  verdict = null;
+  await verification.verify(phone, code);
+  t.equal((await verifiedOf(userId))?.verified, true, 'judged equal: verified');
 });
 
 t.test('one code typed twice at the same moment verifies once', async (t) => {
