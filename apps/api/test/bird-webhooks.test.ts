@@ -5,8 +5,9 @@ import { randomBytes } from 'node:crypto';
 import t from 'tap';
 import { BIRD_SIGNING_KEY, birdSmsEvent, signBirdWebhook } from '@sms/testing';
 import { buildTestApp, errorBody } from './helpers';
+import { later } from './later';
 
-const { app } = await buildTestApp(t, { BIRD_SIGNING_KEY });
+const { app, config } = await buildTestApp(t, { BIRD_SIGNING_KEY });
 const URL = '/api/v1/webhooks/bird';
 const REFUSED = 'the webhook signature is missing, invalid, expired or replayed';
 
@@ -98,6 +99,25 @@ t.test('a replayed delivery changes nothing, even after a newer report', async (
   t.equal((await deliver(birdSmsEvent('sms.delivered', '2026-11-30T10:00:09Z', id))).statusCode, 200);
   t.equal((await post(failed, headers)).statusCode, 401);
   t.equal((await row(id)).deliveryStatus, 'delivered');
+});
+
+t.test('a delivery replayed later is refused as long as its timestamp is accepted', async (t) => {
+  const id = await sentMessage();
+  const body = JSON.stringify(birdSmsEvent('sms.delivered', '2026-11-30T10:00:05Z', id));
+  // Accepted for five minutes. Each replay has a twin signed at the same
+  // moment with its own webhook-id, which is accepted: the timestamp's age
+  // alone refuses nothing, so only the replay guard can refuse the replay.
+  const timestamp = now();
+  const headers = signBirdWebhook({ body, timestamp });
+  t.equal((await post(body, headers)).statusCode, 200, 'the delivery as Bird sent it');
+  for (const [seconds, when] of [
+    [90, 'a minute and a half later'],
+    [180, 'five minutes after it was signed, less half a minute'],
+  ] as const) {
+    await later(t, config, seconds * 1000);
+    t.equal((await post(body, headers)).statusCode, 401, `its replay ${when}`);
+    t.equal((await post(body, signBirdWebhook({ body, timestamp }))).statusCode, 200, `its twin ${when}`);
+  }
 });
 
 t.test('one valid signature among several (a secret being rotated) is enough', async (t) => {

@@ -2,9 +2,10 @@ import { randomBytes } from 'node:crypto';
 import t from 'tap';
 import type { FastifyInstance } from 'fastify';
 import { buildTestApp } from './helpers';
+import { later } from './later';
 import { PUBLIC_URL, SIGNING_KEY, reportPath, signMessageBirdReport } from '@sms/testing';
 
-const { app } = await buildTestApp(t, { PUBLIC_URL, MESSAGEBIRD_SIGNING_KEY: SIGNING_KEY });
+const { app, config } = await buildTestApp(t, { PUBLIC_URL, MESSAGEBIRD_SIGNING_KEY: SIGNING_KEY });
 
 async function sentMessage(api: FastifyInstance): Promise<string> {
   const id = randomBytes(16).toString('hex');
@@ -77,6 +78,26 @@ t.test('a replayed token changes nothing', async (t) => {
   t.equal((await signed(reportPath(id, 'delivered', '2026-11-30T10:00:09Z'))).statusCode, 200);
   t.equal((await report(failed, token)).statusCode, 401);
   t.equal((await row(id)).deliveryStatus, 'delivered');
+});
+
+t.test('a report replayed later is refused as long as its token is valid', async (t) => {
+  const id = await sentMessage(app);
+  const path = reportPath(id, 'delivered', '2026-11-30T10:00:05+00:00');
+  // Valid for ten minutes. Each replay has a twin signed at the same moment
+  // with its own jti, which is accepted: the token's age alone refuses nothing,
+  // so only the replay guard can refuse the replay.
+  const iat = Math.floor(Date.now() / 1000);
+  const sign = () => signMessageBirdReport({ key: SIGNING_KEY, url: PUBLIC_URL + path, iat, ttl: 600 });
+  const token = sign();
+  t.equal((await report(path, token)).statusCode, 200, 'the report as MessageBird sent it');
+  for (const [seconds, when] of [
+    [90, 'a minute and a half later'],
+    [480, 'ten minutes after it was signed, less half a minute'],
+  ] as const) {
+    await later(t, config, seconds * 1000);
+    t.equal((await report(path, token)).statusCode, 401, `its replay ${when}`);
+    t.equal((await report(path, sign())).statusCode, 200, `its twin ${when}`);
+  }
 });
 
 t.test('a clock a few seconds ahead is tolerated', async (t) => {

@@ -37,6 +37,23 @@ t.test('owner/attacker race: the attacker stays unverified, the owner verifies w
   t.equal(bad.statusCode, 401, 'a dead session is NOT_SIGNED, not silently anonymous');
 });
 
+t.test("with its session, an account's code for its phone verifies no other phone", async (t) => {
+  const { app } = await buildTestApp(t);
+  const [x, y] = [await newUser(app), await newUser(app)];
+  const [a, b] = [freshPhone(), freshPhone()];
+  await putPhone(app, x.sessionId, x.userId, { phone: a });
+  await putPhone(app, y.sessionId, y.userId, { phone: b });
+  const code = await lastCode(app, a);
+  for (const phone of [b, freshPhone()]) {
+    const res = await verifyAs(app, x.sessionId, phone, code);
+    t.equal(res.statusCode, 400, phone === b ? 'a phone another account awaits' : 'a phone nobody awaits');
+    t.equal(body(res).code, 'INVALID_CODE');
+  }
+  t.notOk(await verified(app, x.userId), 'nothing verified');
+  t.notOk(await verified(app, y.userId));
+  t.equal((await verifyAs(app, x.sessionId, a, code)).statusCode, 204, 'the code still verifies its own phone');
+});
+
 t.test('one account waiting on a phone still verifies without a session', async (t) => {
   const { app } = await buildTestApp(t);
   const user = await newUser(app);

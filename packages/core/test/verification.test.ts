@@ -1,7 +1,10 @@
 // VerificationService against a real database and Redis: what a phone's owner
 // sees when verifying with a code or asking for a new one, and what an
 // attacker guessing codes or phones learns (nothing more than "wrong").
+import crypto from 'node:crypto';
+import { syncBuiltinESMExports } from 'node:module';
 import t from 'tap';
+import { hashCode } from '../src/codes';
 import { VerificationService } from '../src/verification';
 import { createServices, errorOf, newAccount, newPhone, rejection, to, type Services } from './fixture';
 
@@ -83,6 +86,19 @@ t.test('wrong codes per phone are capped across new codes: TOO_MANY_ATTEMPTS wit
   t.same(await errorOf(s.verification.verify(newPhone(), '000000')), INVALID_CODE, 'another phone has its own budget');
 });
 
+t.test('one wrong-code budget per phone however it is written', async (t) => {
+  const { userId, code } = await pending('+48512999004');
+  const writings = ['+48512999004', '+48 512 999 004', '+48-512-999-004'];
+  // Six wrong codes a day (CODE_MAX_FAILED_PER_PHONE_PER_DAY), two in each writing.
+  for (const written of [...writings, ...writings]) {
+    t.same(await errorOf(s.verification.verify(written, wrong(code))), INVALID_CODE, `wrong code as ${written}`);
+  }
+  for (const written of writings) {
+    t.match(await errorOf(s.verification.verify(written, code)), { status: 429, code: 'TOO_MANY_ATTEMPTS' }, written);
+  }
+  t.equal((await verifiedOf(userId))?.verified, false);
+});
+
 t.test('right codes do not use up the wrong-code budget', async (t) => {
   const phone = newPhone();
   const userId = await newAccount(s);
@@ -117,6 +133,19 @@ t.test("with a session, only that account's code verifies", async (t) => {
   t.same(await errorOf(s.verification.verify(phone, mine.code, other)), INVALID_CODE, "another account's code");
   await s.verification.verify(phone, mine.code, mine.userId);
   t.equal((await verifiedOf(mine.userId))?.verified, true);
+});
+
+t.test("with a session, the code of the account's own phone verifies no other phone", async (t) => {
+  const [mine, theirs] = [newPhone(), newPhone()];
+  const me = await pending(mine);
+  const them = await pending(theirs);
+  t.same(await errorOf(s.verification.verify(theirs, me.code, me.userId)), INVALID_CODE, 'a phone another awaits');
+  t.same(await errorOf(s.verification.verify(newPhone(), me.code, me.userId)), INVALID_CODE, 'a phone nobody awaits');
+  const row = (userId: string) => s.db.prisma.smsSettings.findUniqueOrThrow({ where: { userId } });
+  t.match(await row(me.userId), { phone: mine, verified: false, verifiedPhone: null }, 'nothing verified');
+  t.match(await row(them.userId), { phone: theirs, verified: false, verifiedPhone: null });
+  await s.verification.verify(mine, me.code, me.userId);
+  t.match(await row(me.userId), { phone: mine, verified: true, verifiedPhone: mine }, 'its own phone, still');
 });
 
 t.test('two accounts waiting on one phone: without a session no code verifies, with one it does', async (t) => {
@@ -209,6 +238,37 @@ t.test('resend: a send failing after the answer is reported, not lost', async (t
   await verification.resend(phone);
   await verification.settled();
   t.same(reported, [`store failed for ${userId}`]);
+});
+
+t.test('the code is compared in constant time: crypto.timingSafeEqual alone decides', async (t) => {
+  // An ordinary `===` on the hashes behaves the same in every other test; only
+  // a comparison that does not go through timingSafeEqual ignores its verdict.
+  // The builtin is replaced where every importer sees it (its named ESM
+  // exports are synced to it), so no module loader is needed: Stryker's runner has none.
+  const builtin = crypto as unknown as { timingSafeEqual: typeof crypto.timingSafeEqual };
+  const real = builtin.timingSafeEqual;
+  let judge = (a: NodeJS.ArrayBufferView, b: NodeJS.ArrayBufferView) => real(a, b);
+  const compared: string[] = [];
+  builtin.timingSafeEqual = (a, b) => {
+    compared.push(Buffer.from(b.buffer, b.byteOffset, b.byteLength).toString('hex'));
+    return judge(a, b);
+  };
+  syncBuiltinESMExports();
+  t.teardown(() => {
+    builtin.timingSafeEqual = real;
+    syncBuiltinESMExports();
+  });
+  const phone = newPhone();
+  const { userId, code } = await pending(phone);
+
+  judge = () => false;
+  t.same(await errorOf(s.verification.verify(phone, code)), INVALID_CODE, 'the right code, judged unequal');
+  t.same(compared, [hashCode(s.config.APP_SECRET, code)], 'the hash of the typed code was compared');
+  t.equal((await verifiedOf(userId))?.verified, false);
+
+  judge = real;
+  await s.verification.verify(phone, code);
+  t.equal((await verifiedOf(userId))?.verified, true, 'judged equal: verified');
 });
 
 t.test('one code typed twice at the same moment verifies once', async (t) => {
