@@ -173,7 +173,10 @@ await step('the API and worker images start and become healthy', async (t) => {
   };
   await waitFor(ready, 60_000, 'the API container to be ready', 500);
   await waitFor(
-    async () => (await running(worker)) && (await logLines(worker)).some((l) => l.msg === 'worker started'),
+    async () => {
+      if (!(await running(worker))) throw new Error('the worker container exited');
+      return (await logLines(worker)).some((l) => l.msg === 'worker started');
+    },
     60_000,
     'the worker container to start',
     500,
@@ -181,13 +184,18 @@ await step('the API and worker images start and become healthy', async (t) => {
   // podman runs health checks on systemd timers, which this machine has not:
   // run each image's HEALTHCHECK now, as the timer would, until it passes.
   for (const name of [api, worker]) {
-    const check = await waitFor(
-      async () => (await podman(['healthcheck', 'run', name])).code === 0,
+    let last = '';
+    const passed = await waitFor(
+      async () => {
+        const run = await podman(['healthcheck', 'run', name]);
+        last = `exit ${run.code}: ${run.stdout}${run.stderr}`.trim();
+        return run.code === 0;
+      },
       60_000,
       `${name} healthy`,
       1000,
     ).catch(() => false);
-    t.ok(check, `podman healthcheck run ${name} passes`);
+    t.ok(passed, `podman healthcheck run ${name} passes`, { last });
     t.equal(await podmanOk(['exec', name, 'id', '-u']), '1000', `${name}: its process runs as uid 1000`);
   }
   const metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, {
