@@ -52,7 +52,7 @@ const logs = mkdtempSync(join(tmpdir(), 'sms-containers-'));
 const containers: string[] = [];
 const containerName = (target: Target) => `sms-test-${process.pid}-${target}`;
 
-/** Starts `target`'s image in the background on the host's network, as `name`. */
+/** Starts `target`'s image in the background on the host's network, as `name`, with compose's restrictions. */
 async function start(target: Target, vars: Record<string, string>): Promise<string> {
   const name = containerName(target);
   containers.push(name);
@@ -65,6 +65,9 @@ async function start(target: Target, vars: Record<string, string>): Promise<stri
     LABEL,
     '--network',
     'host',
+    // As docker-compose.yml runs api and worker.
+    '--cap-drop=ALL',
+    '--security-opt=no-new-privileges',
     ...envArgs(vars),
     image(target),
   ]);
