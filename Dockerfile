@@ -70,7 +70,9 @@ CMD ["node", "dist/packages/db/src/migrate-cli.js"]
 FROM runtime AS worker
 EXPOSE 9100
 # Healthy while its metrics server answers (/health/live; it serves /metrics too).
-HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+# A 10 s timeout: the check starts a node process in the container, which took
+# up to 5 s on a busy 2-core host under podman (3 s failed there).
+HEALTHCHECK --interval=10s --timeout=10s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.WORKER_METRICS_PORT || 9100) + '/health/live').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 CMD ["node", "--heap-growing-percent=50", "dist/apps/worker/src/server.js"]
 
@@ -78,6 +80,7 @@ CMD ["node", "--heap-growing-percent=50", "dist/apps/worker/src/server.js"]
 FROM runtime AS api
 EXPOSE 8080
 # Healthy when MySQL and Redis answer (/health/ready); the slim image has no curl.
-HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
+# The timeout as the worker's, and for the same reason.
+HEALTHCHECK --interval=10s --timeout=10s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 8080) + '/health/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 CMD ["node", "--heap-growing-percent=50", "dist/apps/api/src/server.js"]
