@@ -1,9 +1,7 @@
 import type { Db } from '../db';
 import type { SmsMessage } from '../generated/client';
 import { retryOnLockConflict } from '../retry';
-import type { Statement } from '../sql';
 import type { Row } from './columns';
-import { update } from './update';
 
 export type NewMessage = Pick<SmsMessage, 'id' | 'userId' | 'recipient' | 'body'>;
 
@@ -18,102 +16,99 @@ export type ClaimOutcome =
 /** sms_messages.last_error is VARCHAR(1000). */
 const clip = (text: string) => (text.length > 1000 ? `${text.slice(0, 997)}...` : text);
 
-/** The INSERT of a new `queued` message, for a transaction that writes it with what it carries (the outbox). */
-export function insertQueuedMessage(message: NewMessage, now = new Date()): Statement {
-  return [
-    `INSERT INTO sms_messages (id, user_id, recipient, body, status, attempts, due_time, create_time, update_time)
-     VALUES (?, ?, ?, ?, 'queued', 0, ?, ?, ?)`,
-    [message.id, message.userId, message.recipient, message.body, now, now, now],
-  ];
-}
-
-// Every way out of `sending` is conditional on the row still being `sending`,
-// so a late worker cannot overwrite the outcome another recorded.
-const STILL_SENDING = "id = ? AND status = 'sending'";
+type Outcome = Parameters<Db['prisma']['smsMessage']['updateMany']>[0]['data'];
 
 /**
  * The sms_messages rows as the worker moves them: queued → sending → sent |
- * failed, or back to queued for a retry. Plain SQL, not Prisma's model API:
- * this is the hot path of every SMS, and Prisma's query building costs the
- * worker about twice the CPU per message.
+ * failed, or back to queued for a retry. Every move is one conditional UPDATE
+ * (Prisma's updateMany), so of two workers racing for a row exactly one wins.
  */
 export class SmsMessagesRepository {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Pick<Db, 'prisma'>) {}
 
   /**
    * Takes the row for a worker until `leaseExpireTime`: `queued`, or `sending`
    * with a lease that ran out (its worker died). One conditional UPDATE counts
    * the attempt: of two workers racing for a row exactly one matches it; a
    * failure (pool timeout, deadlock) leaves the row as it was, never `sending`
-   * under a lease nobody holds. The row is read right after it on the same
-   * connection (sent together: one round trip for both), so a claim sees its own
-   * update and anyone else's.
+   * under a lease nobody holds. The row is read after it, so a claim sees its
+   * own update and anyone else's.
    */
   async claim(id: string, leaseExpireTime: Date, now = new Date()): Promise<ClaimOutcome> {
+    const { smsMessage } = this.db.prisma;
     // The UPDATE changes status, so InnoDB also moves the row's entry in the
     // (status, due_time) index, which other workers' claims and the sweepers'
     // locking scans lock too: under load InnoDB now and then picks a claim as
     // a deadlock victim (1213). It is one autocommit statement, rolled back
-    // whole, so running it again is safe and is the documented remedy. (Sent
-    // with other jobs' claims and outcomes in one transaction, sql.write runs
-    // it again alone first: a victim here is this claim alone.)
-    const [claimed, rows] = await retryOnLockConflict(() => this.pipelineClaim(id, leaseExpireTime, now));
-    const row = rows[0];
+    // whole, so running it again is safe and is the documented remedy.
+    const claimed = await retryOnLockConflict(() =>
+      smsMessage.updateMany({
+        where: {
+          id,
+          OR: [
+            { status: 'queued' },
+            { status: 'sending', OR: [{ leaseExpireTime: { lt: now } }, { leaseExpireTime: null }] },
+          ],
+        },
+        data: { status: 'sending', leaseExpireTime, attempts: { increment: 1 } },
+      }),
+    );
+    const row = await smsMessage.findUnique({
+      where: { id },
+      select: {
+        id: true,
+        recipient: true,
+        body: true,
+        attempts: true,
+        createTime: true,
+        status: true,
+        leaseExpireTime: true,
+      },
+    });
     if (!row) return { claimed: false, status: 'missing' };
-    if (claimed.affectedRows === 1) {
-      const { recipient, body, attempts, create_time: createTime } = row;
+    if (claimed.count === 1) {
+      const { recipient, body, attempts, createTime } = row;
       return { claimed: true, message: { id: row.id, recipient, body, attempts, createTime } };
     }
     // Final, or another worker holds it (its lease is live).
-    if (row.status === 'sending') return { claimed: false, status: 'sending', leaseExpireTime: row.lease_expire_time };
+    if (row.status === 'sending') return { claimed: false, status: 'sending', leaseExpireTime: row.leaseExpireTime };
     return { claimed: false, status: row.status };
   }
 
-  /** The claim and the row as it then is: one round trip, shared with other jobs' (sql.write). */
-  private pipelineClaim(id: string, leaseExpireTime: Date, now: Date) {
-    return this.db.sql.write<
-      [
-        { affectedRows: number },
-        Row<'sms_messages', 'id' | 'recipient' | 'body' | 'attempts' | 'createTime' | 'status' | 'leaseExpireTime'>[],
-      ]
-    >([
-      update(
-        'sms_messages',
-        "status = 'sending', lease_expire_time = ?, attempts = attempts + 1",
-        "id = ? AND (status = 'queued' OR (status = 'sending' AND (lease_expire_time < ? OR lease_expire_time IS NULL)))",
-        [leaseExpireTime, id, now],
-      ),
-      [
-        'SELECT id, recipient, body, attempts, create_time, status, lease_expire_time FROM sms_messages WHERE id = ?',
-        [id],
-      ],
-    ]);
-  }
-
   /** `finalBody` replaces the text (which carries a code). False when the row was no longer this worker's. */
-  async markSent(id: string, providerMessageId: string | null, sentTime: Date, finalBody: string): Promise<boolean> {
-    return this.leave(
-      "status = 'sent', provider_message_id = ?, sent_time = ?, last_error = NULL, lease_expire_time = NULL, body = ?",
-      [providerMessageId, sentTime, finalBody],
-      id,
-    );
+  markSent(id: string, providerMessageId: string | null, sentTime: Date, finalBody: string): Promise<boolean> {
+    return this.leave(id, {
+      status: 'sent',
+      providerMessageId,
+      sentTime,
+      lastError: null,
+      leaseExpireTime: null,
+      body: finalBody,
+    });
   }
 
-  async markFailed(id: string, error: string, finalBody: string): Promise<boolean> {
-    return this.leave(
-      "status = 'failed', last_error = ?, lease_expire_time = NULL, body = ?",
-      [clip(error), finalBody],
-      id,
-    );
+  markFailed(id: string, error: string, finalBody: string): Promise<boolean> {
+    return this.leave(id, { status: 'failed', lastError: clip(error), leaseExpireTime: null, body: finalBody });
   }
 
   /** Back to `queued` until `dueTime`; `refundAttempt` takes back the attempt the claim counted. */
-  async requeue(id: string, error: string, dueTime: Date, refundAttempt: boolean): Promise<boolean> {
-    return this.leave(
-      "status = 'queued', last_error = ?, lease_expire_time = NULL, due_time = ?, attempts = attempts - ?",
-      [clip(error), dueTime, refundAttempt ? 1 : 0],
-      id,
-    );
+  requeue(id: string, error: string, dueTime: Date, refundAttempt: boolean): Promise<boolean> {
+    return this.leave(id, {
+      status: 'queued',
+      lastError: clip(error),
+      leaseExpireTime: null,
+      dueTime,
+      ...(refundAttempt && { attempts: { decrement: 1 } }),
+    });
+  }
+
+  /**
+   * Every way out of `sending` is conditional on the row still being
+   * `sending`, so a late worker cannot overwrite the outcome another recorded.
+   */
+  private async leave(id: string, data: Outcome): Promise<boolean> {
+    const { count } = await this.db.prisma.smsMessage.updateMany({ where: { id, status: 'sending' }, data });
+    return count === 1;
   }
 
   /** The row's status, or null when there is no row. */
@@ -127,17 +122,11 @@ export class SmsMessagesRepository {
    * again from 0 and it is due now. False when the row is not `queued`.
    */
   async restartAttempts(id: string, now = new Date()): Promise<boolean> {
-    const [sql, params] = update('sms_messages', 'attempts = 0, due_time = ?', "id = ? AND status = 'queued'", [
-      now,
-      id,
-    ]);
-    return (await this.db.sql.execute(sql, params)) === 1;
-  }
-
-  private async leave(set: string, values: readonly unknown[], id: string): Promise<boolean> {
-    const [sql, params] = update('sms_messages', set, STILL_SENDING, [...values, id]);
-    const [result] = await this.db.sql.write<[{ affectedRows: number }]>([[sql, params]]);
-    return result.affectedRows === 1;
+    const { count } = await this.db.prisma.smsMessage.updateMany({
+      where: { id, status: 'queued' },
+      data: { attempts: 0, dueTime: now },
+    });
+    return count === 1;
   }
 
   /** When the last `limit` messages to `recipient` since `since` were created, newest first. */
@@ -151,13 +140,13 @@ export class SmsMessagesRepository {
     return rows.map((r) => r.createTime);
   }
 
-  /** Of `ids`, those whose rows are still to be sent (`queued` or `sending`): plain SQL, as the worker uses it. */
+  /** Of `ids`, those whose rows are still to be sent (`queued` or `sending`). */
   async stillUnsent(ids: readonly string[]): Promise<string[]> {
     if (ids.length === 0) return [];
-    const rows = await this.db.sql.query<Row<'sms_messages', 'id'>>(
-      `SELECT id FROM sms_messages WHERE status IN ('queued', 'sending') AND id IN (${ids.map(() => '?').join(', ')})`,
-      ids,
-    );
+    const rows = await this.db.prisma.smsMessage.findMany({
+      where: { status: { in: ['queued', 'sending'] }, id: { in: [...ids] } },
+      select: { id: true },
+    });
     return rows.map((r) => r.id);
   }
 
@@ -173,33 +162,40 @@ export class SmsMessagesRepository {
    * before the caller checks their jobs: a worker claiming one of them waits
    * for this statement, not for the relay's round trips to Redis.
    */
-  async takeOverdue(cutoff: Date, limit: number, now = new Date()): Promise<string[]> {
-    // Plain SQL, not Prisma's interactive transaction: this runs every couple
-    // of seconds in every worker, and is the worker's only use of Prisma's
-    // query engine, whose WebAssembly compiler costs ~80 MB of RSS once loaded.
-    // The locking scans lock the rows they return and no gaps: under
-    // REPEATABLE READ they would also gap-lock the (status, due_time) index a claim
-    // moves its row in, and a claim could wait on, or deadlock with, a sweep.
-    return this.db.sql.interactive(async (tx) => {
-      // A queued row is overdue by its due time, an abandoned one by its lease.
-      // Both in (status, due_time) index order, so the scan (and its locks)
-      // stops at `limit`.
-      const take = async (status: 'queued' | 'sending', column: 'due_time' | 'lease_expire_time') => {
-        const ids = (
-          await tx.query<Row<'sms_messages', 'id'>>(
-            `SELECT id FROM sms_messages WHERE status = ? AND ${column} < ? ORDER BY due_time LIMIT ?
-             FOR UPDATE SKIP LOCKED`,
-            [status, cutoff, limit],
-          )
-        ).map((r) => r.id);
+  takeOverdue(cutoff: Date, limit: number, now = new Date()): Promise<string[]> {
+    // READ COMMITTED: the locking scans lock the rows they return and no gaps.
+    // Under REPEATABLE READ they would also gap-lock the (status, due_time)
+    // index a claim moves its row in, and a claim could wait on, or deadlock
+    // with, a sweep. Both scans go in (status, due_time) index order, so the
+    // scan (and its locks) stops at `limit`. The SELECTs are hand-written:
+    // Prisma's model API has no FOR UPDATE SKIP LOCKED.
+    return this.db.prisma.$transaction(
+      async (tx) => {
+        const ids = (rows: Row<'sms_messages', 'id'>[]) => rows.map((r) => r.id);
+        const queued = ids(
+          await tx.$queryRaw<Row<'sms_messages', 'id'>[]>`
+            SELECT id FROM sms_messages WHERE status = 'queued' AND due_time < ${cutoff}
+            ORDER BY due_time LIMIT ${limit} FOR UPDATE SKIP LOCKED`,
+        );
+        const abandoned = ids(
+          await tx.$queryRaw<Row<'sms_messages', 'id'>[]>`
+            SELECT id FROM sms_messages WHERE status = 'sending' AND lease_expire_time < ${cutoff}
+            ORDER BY due_time LIMIT ${limit} FOR UPDATE SKIP LOCKED`,
+        );
         // Stryker disable next-line ConditionalExpression: it only saves a round trip; an update of no ids changes nothing
-        if (ids.length) {
-          const where = `status = ? AND id IN (${ids.map(() => '?').join(', ')})`;
-          await tx.execute(...update('sms_messages', `${column} = ?`, where, [now, status, ...ids], now));
+        if (queued.length) {
+          await tx.smsMessage.updateMany({ where: { status: 'queued', id: { in: queued } }, data: { dueTime: now } });
         }
-        return ids;
-      };
-      return [...(await take('queued', 'due_time')), ...(await take('sending', 'lease_expire_time'))];
-    }, 'READ COMMITTED');
+        // Stryker disable next-line ConditionalExpression: as above
+        if (abandoned.length) {
+          await tx.smsMessage.updateMany({
+            where: { status: 'sending', id: { in: abandoned } },
+            data: { leaseExpireTime: now },
+          });
+        }
+        return [...queued, ...abandoned];
+      },
+      { isolationLevel: 'ReadCommitted' },
+    );
   }
 }

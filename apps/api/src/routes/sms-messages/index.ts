@@ -8,18 +8,18 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 /** Rows mapped explicitly to the API's names (never the row as it is). */
 const view = (row: MessageView) => ({
   id: row.id,
-  user_id: row.user_id,
+  user_id: row.userId,
   recipient: row.recipient,
   status: row.status,
   attempts: row.attempts,
-  provider_message_id: row.provider_message_id,
-  last_error: row.last_error,
-  delivery_status: row.delivery_status,
-  delivery_time: iso(row.delivery_time),
-  delivery_error: row.delivery_error,
-  create_time: row.create_time.toISOString(),
-  update_time: row.update_time.toISOString(),
-  sent_time: iso(row.sent_time),
+  provider_message_id: row.providerMessageId,
+  last_error: row.lastError,
+  delivery_status: row.deliveryStatus,
+  delivery_time: iso(row.deliveryTime),
+  delivery_error: row.deliveryError,
+  create_time: row.createTime.toISOString(),
+  update_time: row.updateTime.toISOString(),
+  sent_time: iso(row.sentTime),
 });
 
 const smsMessages: FastifyPluginAsyncTypebox = async (fastify) => {
