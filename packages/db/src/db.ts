@@ -19,7 +19,7 @@ export interface Db {
 
 /**
  * The one way the apps reach the database. The pool's own timeouts bound every
- * wait (connection.ts): a query that gets no connection within a second fails
+ * wait (connection.ts): a query that gets no connection within ACQUIRE_TIMEOUT_MS fails
  * (mapped to 503), whether the pool is saturated or the server is gone. A
  * transaction runs at most 5 s.
  */
