@@ -1,5 +1,5 @@
 // MariaDB dies under a running API and worker (a private mariadbd, killed with
-// SIGKILL): every endpoint answers 503 UNAVAILABLE within the pool's 2 s wait
+// SIGKILL): every endpoint answers 503 UNAVAILABLE within the pool's 5 s wait
 // for a connection (the driver's acquireTimeout) and a margin, readiness
 // says 503, liveness stays 200; when MariaDB is back on the same port and data,
 // the same processes serve and deliver again, with no restart.

@@ -9,13 +9,14 @@ import { parseDatabaseUrl } from '@sms/config';
 export { parseDatabaseUrl, type DatabaseConnectionOptions as ConnectionOptions } from '@sms/config';
 
 /** How long a query waits for a pooled connection before it fails. */
-export const ACQUIRE_TIMEOUT_MS = 2000;
+export const ACQUIRE_TIMEOUT_MS = 5000;
 
 /**
  * Pool settings for Prisma's adapter and the migrator. Sessions run in UTC so
  * DATETIME columns mean the same thing on every host. A query waits at most
  * ACQUIRE_TIMEOUT_MS for a connection, then fails (503): on a saturated pool
- * that is a thousand queries' worth of waiting, and while the server is down
+ * that is thousands of queries' worth of waiting (a loaded machine needs
+ * seconds), and while the server is down
  * it is how long a request takes to learn it (the driver keeps retrying the
  * connect in the background meanwhile, so service resumes by itself). The
  * URL's connectTimeout, if given, replaces the 1 s default.
