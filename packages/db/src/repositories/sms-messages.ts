@@ -1,5 +1,5 @@
 import type { Db } from '../db';
-import type { SmsMessage } from '../generated/client';
+import { Prisma, type SmsMessage } from '../generated/client';
 import { retryOnLockConflict } from '../retry';
 import type { Row } from './columns';
 
@@ -16,12 +16,18 @@ export type ClaimOutcome =
 /** sms_messages.last_error is VARCHAR(1000). */
 const clip = (text: string) => (text.length > 1000 ? `${text.slice(0, 997)}...` : text);
 
-type Outcome = Parameters<Db['prisma']['smsMessage']['updateMany']>[0]['data'];
+type ClaimedRow = Row<
+  'sms_messages',
+  'id' | 'recipient' | 'body' | 'attempts' | 'createTime' | 'status' | 'leaseExpireTime'
+>;
 
 /**
  * The sms_messages rows as the worker moves them: queued → sending → sent |
- * failed, or back to queued for a retry. Every move is one conditional UPDATE
- * (Prisma's updateMany), so of two workers racing for a row exactly one wins.
+ * failed, or back to queued for a retry. Every move is one conditional UPDATE,
+ * so of two workers racing for a row exactly one wins. The worker's statements
+ * are hand-written (docs/database.md): the first use of each query shape of
+ * Prisma's model API compiles it, holding the event loop for tenths of a
+ * second, long enough for the other jobs' provider calls in flight to time out.
  */
 export class SmsMessagesRepository {
   constructor(private readonly db: Pick<Db, 'prisma'>) {}
@@ -35,80 +41,62 @@ export class SmsMessagesRepository {
    * own update and anyone else's.
    */
   async claim(id: string, leaseExpireTime: Date, now = new Date()): Promise<ClaimOutcome> {
-    const { smsMessage } = this.db.prisma;
+    const { prisma } = this.db;
     // The UPDATE changes status, so InnoDB also moves the row's entry in the
     // (status, due_time) index, which other workers' claims and the sweepers'
     // locking scans lock too: under load InnoDB now and then picks a claim as
     // a deadlock victim (1213). It is one autocommit statement, rolled back
     // whole, so running it again is safe and is the documented remedy.
-    const claimed = await retryOnLockConflict(() =>
-      smsMessage.updateMany({
-        where: {
-          id,
-          OR: [
-            { status: 'queued' },
-            { status: 'sending', OR: [{ leaseExpireTime: { lt: now } }, { leaseExpireTime: null }] },
-          ],
-        },
-        data: { status: 'sending', leaseExpireTime, attempts: { increment: 1 } },
-      }),
+    const claimed = await retryOnLockConflict(
+      () => prisma.$executeRaw`
+        UPDATE sms_messages
+        SET status = 'sending', lease_expire_time = ${leaseExpireTime}, attempts = attempts + 1, update_time = ${now}
+        WHERE id = ${id}
+          AND (status = 'queued' OR (status = 'sending' AND (lease_expire_time < ${now} OR lease_expire_time IS NULL)))`,
     );
-    const row = await smsMessage.findUnique({
-      where: { id },
-      select: {
-        id: true,
-        recipient: true,
-        body: true,
-        attempts: true,
-        createTime: true,
-        status: true,
-        leaseExpireTime: true,
-      },
-    });
+    const [row] = await prisma.$queryRaw<ClaimedRow[]>`
+      SELECT id, recipient, body, attempts, create_time, status, lease_expire_time FROM sms_messages WHERE id = ${id}`;
     if (!row) return { claimed: false, status: 'missing' };
-    if (claimed.count === 1) {
-      const { recipient, body, attempts, createTime } = row;
+    if (claimed === 1) {
+      const { recipient, body, attempts, create_time: createTime } = row;
       return { claimed: true, message: { id: row.id, recipient, body, attempts, createTime } };
     }
     // Final, or another worker holds it (its lease is live).
-    if (row.status === 'sending') return { claimed: false, status: 'sending', leaseExpireTime: row.leaseExpireTime };
+    if (row.status === 'sending') return { claimed: false, status: 'sending', leaseExpireTime: row.lease_expire_time };
     return { claimed: false, status: row.status };
   }
 
-  /** `finalBody` replaces the text (which carries a code). False when the row was no longer this worker's. */
-  markSent(id: string, providerMessageId: string | null, sentTime: Date, finalBody: string): Promise<boolean> {
-    return this.leave(id, {
-      status: 'sent',
-      providerMessageId,
-      sentTime,
-      lastError: null,
-      leaseExpireTime: null,
-      body: finalBody,
-    });
+  // Every way out of `sending` is conditional on the row still being
+  // `sending`, so a late worker cannot overwrite the outcome another recorded.
+  // Each returns false when the row was no longer this worker's.
+
+  /** `finalBody` replaces the text (which carries a code). */
+  async markSent(id: string, providerMessageId: string | null, sentTime: Date, finalBody: string): Promise<boolean> {
+    const changed = await this.db.prisma.$executeRaw`
+      UPDATE sms_messages
+      SET status = 'sent', provider_message_id = ${providerMessageId}, sent_time = ${sentTime}, last_error = NULL,
+        lease_expire_time = NULL, body = ${finalBody}, update_time = ${new Date()}
+      WHERE id = ${id} AND status = 'sending'`;
+    return changed === 1;
   }
 
-  markFailed(id: string, error: string, finalBody: string): Promise<boolean> {
-    return this.leave(id, { status: 'failed', lastError: clip(error), leaseExpireTime: null, body: finalBody });
+  async markFailed(id: string, error: string, finalBody: string): Promise<boolean> {
+    const changed = await this.db.prisma.$executeRaw`
+      UPDATE sms_messages
+      SET status = 'failed', last_error = ${clip(error)}, lease_expire_time = NULL, body = ${finalBody},
+        update_time = ${new Date()}
+      WHERE id = ${id} AND status = 'sending'`;
+    return changed === 1;
   }
 
   /** Back to `queued` until `dueTime`; `refundAttempt` takes back the attempt the claim counted. */
-  requeue(id: string, error: string, dueTime: Date, refundAttempt: boolean): Promise<boolean> {
-    return this.leave(id, {
-      status: 'queued',
-      lastError: clip(error),
-      leaseExpireTime: null,
-      dueTime,
-      ...(refundAttempt && { attempts: { decrement: 1 } }),
-    });
-  }
-
-  /**
-   * Every way out of `sending` is conditional on the row still being
-   * `sending`, so a late worker cannot overwrite the outcome another recorded.
-   */
-  private async leave(id: string, data: Outcome): Promise<boolean> {
-    const { count } = await this.db.prisma.smsMessage.updateMany({ where: { id, status: 'sending' }, data });
-    return count === 1;
+  async requeue(id: string, error: string, dueTime: Date, refundAttempt: boolean): Promise<boolean> {
+    const changed = await this.db.prisma.$executeRaw`
+      UPDATE sms_messages
+      SET status = 'queued', last_error = ${clip(error)}, lease_expire_time = NULL, due_time = ${dueTime},
+        attempts = attempts - ${refundAttempt ? 1 : 0}, update_time = ${new Date()}
+      WHERE id = ${id} AND status = 'sending'`;
+    return changed === 1;
   }
 
   /** The row's status, or null when there is no row. */
@@ -140,13 +128,11 @@ export class SmsMessagesRepository {
     return rows.map((r) => r.createTime);
   }
 
-  /** Of `ids`, those whose rows are still to be sent (`queued` or `sending`). */
+  /** Of `ids`, those whose rows are still to be sent (`queued` or `sending`): the sweeper's, hand-written as the claim. */
   async stillUnsent(ids: readonly string[]): Promise<string[]> {
     if (ids.length === 0) return [];
-    const rows = await this.db.prisma.smsMessage.findMany({
-      where: { status: { in: ['queued', 'sending'] }, id: { in: [...ids] } },
-      select: { id: true },
-    });
+    const rows = await this.db.prisma.$queryRaw<Row<'sms_messages', 'id'>[]>`
+      SELECT id FROM sms_messages WHERE status IN ('queued', 'sending') AND id IN (${Prisma.join(ids)})`;
     return rows.map((r) => r.id);
   }
 
@@ -167,8 +153,8 @@ export class SmsMessagesRepository {
     // Under REPEATABLE READ they would also gap-lock the (status, due_time)
     // index a claim moves its row in, and a claim could wait on, or deadlock
     // with, a sweep. Both scans go in (status, due_time) index order, so the
-    // scan (and its locks) stops at `limit`. The SELECTs are hand-written:
-    // Prisma's model API has no FOR UPDATE SKIP LOCKED.
+    // scan (and its locks) stops at `limit`. Hand-written: Prisma's model API
+    // has no FOR UPDATE SKIP LOCKED, and the updates are the worker's, as the claim.
     return this.db.prisma.$transaction(
       async (tx) => {
         const ids = (rows: Row<'sms_messages', 'id'>[]) => rows.map((r) => r.id);
@@ -184,14 +170,15 @@ export class SmsMessagesRepository {
         );
         // Stryker disable next-line ConditionalExpression: it only saves a round trip; an update of no ids changes nothing
         if (queued.length) {
-          await tx.smsMessage.updateMany({ where: { status: 'queued', id: { in: queued } }, data: { dueTime: now } });
+          await tx.$executeRaw`
+            UPDATE sms_messages SET due_time = ${now}, update_time = ${now}
+            WHERE status = 'queued' AND id IN (${Prisma.join(queued)})`;
         }
         // Stryker disable next-line ConditionalExpression: as above
         if (abandoned.length) {
-          await tx.smsMessage.updateMany({
-            where: { status: 'sending', id: { in: abandoned } },
-            data: { leaseExpireTime: now },
-          });
+          await tx.$executeRaw`
+            UPDATE sms_messages SET lease_expire_time = ${now}, update_time = ${now}
+            WHERE status = 'sending' AND id IN (${Prisma.join(abandoned)})`;
         }
         return [...queued, ...abandoned];
       },
