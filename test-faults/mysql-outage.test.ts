@@ -1,5 +1,6 @@
 // MariaDB dies under a running API and worker (a private mariadbd, killed with
-// SIGKILL): every endpoint answers 503 UNAVAILABLE within a second, readiness
+// SIGKILL): every endpoint answers 503 UNAVAILABLE within the pool's 5 s wait
+// for a connection (the driver's acquireTimeout) and a margin, readiness
 // says 503, liveness stays 200; when MariaDB is back on the same port and data,
 // the same processes serve and deliver again, with no restart.
 import {
@@ -14,12 +15,14 @@ import {
   workerStarted,
   type Answer,
 } from '@sms/testing';
+import { ACQUIRE_TIMEOUT_MS } from '@sms/db';
 import t from 'tap';
 import { configFor, phones } from './lib/fixtures';
 
-const LIMIT_MS = 1000;
+/** The pool's wait for a connection, then the 503; the margin is a busy machine's. */
+const LIMIT_MS = ACQUIRE_TIMEOUT_MS + 500;
 
-t.test('MariaDB gone: 503 UNAVAILABLE within a second, readiness 503, recovery without a restart', async (t) => {
+t.test('MariaDB gone: 503 UNAVAILABLE within the pool wait, readiness 503, recovery without a restart', async (t) => {
   const mariadb = await privateMariadb(t);
   const DATABASE_URL = await createTestDatabase(t, mariadb.url);
   const config = configFor(t, { DATABASE_URL });
@@ -70,12 +73,12 @@ t.test('MariaDB gone: 503 UNAVAILABLE within a second, readiness 503, recovery w
       t.equal(res.status, 503, `round ${round}, ${name}: 503 (${JSON.stringify(res.body)})`);
       t.match(res.body, { code: 'UNAVAILABLE', status: 503, message: String }, `round ${round}, ${name}: the body`);
       t.equal(res.body?.correlation_id, res.headers.get('x-request-id'), `round ${round}, ${name}: correlation id`);
-      t.ok(res.ms < LIMIT_MS, `round ${round}, ${name}: within a second (${Math.round(res.ms)} ms)`);
+      t.ok(res.ms < LIMIT_MS, `round ${round}, ${name}: within ${LIMIT_MS} ms (${Math.round(res.ms)} ms)`);
     }
     const ready = await call(url, 'GET', '/health/ready');
     t.equal(ready.status, 503, `round ${round}: readiness 503`);
     t.match(ready.body, { status: 'unavailable', mysql: false, redis: true });
-    t.ok(ready.ms < LIMIT_MS, `round ${round}: readiness within a second (${Math.round(ready.ms)} ms)`);
+    t.ok(ready.ms < 1000, `round ${round}: readiness within a second (${Math.round(ready.ms)} ms)`);
     t.equal((await call(url, 'GET', '/health/live')).status, 200, `round ${round}: liveness 200`);
   }
   t.comment(

@@ -60,6 +60,10 @@ export async function testWorker(
   const app = createWorkerApp(config, { logger, transport: options.transport });
   t.teardown(() => app.close());
   const row = (id: string) => app.prisma.smsMessage.findUniqueOrThrow({ where: { id } });
+  // Prisma compiles a query shape on its first use, holding the event loop
+  // (tenths of a second on a busy machine): the test's own polling query is
+  // compiled here, not while a job's provider call waits on a 300 ms timeout.
+  await row('').catch(() => {});
   return {
     config,
     app,

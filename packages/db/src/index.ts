@@ -1,9 +1,8 @@
 export { createDb, type Db, type DbConfig, type PrismaClient } from './db';
-export type { Sql, Statement } from './sql';
 export { describeConnectError, isDatabaseUnavailable, isLockConflict, isUniqueViolation } from './errors';
 export * from './repositories/index';
 export { migrate, MigrationError, MIGRATIONS_DIR, type MigrateOptions } from './migrator';
-export { parseDatabaseUrl, poolConfig } from './connection';
+export { ACQUIRE_TIMEOUT_MS, parseDatabaseUrl, poolConfig } from './connection';
 export { Prisma } from './generated/client';
 export type { Account, Session, SmsSettings, SmsMessage } from './generated/client';
 export type { DeliveryStatus, SmsStatus } from './generated/client';

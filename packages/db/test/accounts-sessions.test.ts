@@ -22,11 +22,9 @@ const account = (n: number, admin = false) => ({
 t.test('the column names of each table are the migrated ones', async (t) => {
   const db = await testDb(t);
   for (const [table, columns] of Object.entries(tables)) {
-    const rows = await db.sql.query<{ name: string }>(
-      `SELECT column_name AS name FROM information_schema.columns
-       WHERE table_schema = DATABASE() AND table_name = ? ORDER BY column_name`,
-      [table],
-    );
+    const rows = await db.prisma.$queryRaw<{ name: string }[]>`
+      SELECT column_name AS name FROM information_schema.columns
+      WHERE table_schema = DATABASE() AND table_name = ${table} ORDER BY column_name`;
     t.same(rows.map((r) => r.name).sort(), Object.values(columns).sort(), table);
   }
 });

@@ -49,16 +49,16 @@ t.test('a taken unique key, as Prisma reports it, on the index named or any', as
   t.equal(isUniqueViolation(Object.assign(new Error('dup'), { code: 'P2002' })), false, 'not a Prisma error');
   t.equal(isUniqueViolation(undefined), false);
 
-  const syntax = await caught(() => db.sql.query('SELEC 1'));
+  const syntax = await caught(() => db.prisma.$executeRawUnsafe('SELEC 1'));
   t.equal(isDatabaseUnavailable(syntax), false, 'a bad statement is no outage');
   t.equal(isLockConflict(syntax), false);
 });
 
-t.test('a database nobody answers on is unavailable, through Prisma and through plain SQL', async (t) => {
+t.test('a database nobody answers on is unavailable, through the model API and raw SQL', async (t) => {
   const db = createDb({ DATABASE_URL: `mysql://root@127.0.0.1:${await freePort()}/nowhere`, DATABASE_POOL_SIZE: 1 });
   t.teardown(() => db.close());
   t.equal(isDatabaseUnavailable(await caught(() => db.prisma.account.count())), true, 'Prisma');
-  t.equal(isDatabaseUnavailable(await caught(() => db.sql.query('SELECT 1'))), true, 'plain SQL');
+  t.equal(isDatabaseUnavailable(await caught(() => db.prisma.$queryRaw`SELECT 1`)), true, 'raw SQL');
 });
 
 t.test('the codes and messages of an outage, wherever they sit in the chain', async (t) => {

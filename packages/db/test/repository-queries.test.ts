@@ -36,10 +36,9 @@ const failure = async (work: () => Promise<unknown>) => {
 };
 
 t.test('every migrated table has its column names in `tables`', async (t) => {
-  const rows = await db.sql.query<{ name: string }>(
-    `SELECT table_name AS name FROM information_schema.tables
-     WHERE table_schema = DATABASE() AND table_name NOT LIKE '%migration%' ORDER BY table_name`,
-  );
+  const rows = await db.prisma.$queryRaw<{ name: string }[]>`
+    SELECT table_name AS name FROM information_schema.tables
+    WHERE table_schema = DATABASE() AND table_name NOT LIKE '%migration%' ORDER BY table_name`;
   t.same(rows.map((r) => r.name).sort(), Object.keys(tables).sort());
 });
 

@@ -169,18 +169,18 @@ t.test('the list: newest first, filtered, paged, with the total; never the body'
   t.same(ids(all.rows), [id(13), id(12), id(11), id(10)], 'newest first, then by id');
   t.same(Object.keys(all.rows[0]!).sort(), [
     'attempts',
-    'create_time',
-    'delivery_error',
-    'delivery_status',
-    'delivery_time',
+    'createTime',
+    'deliveryError',
+    'deliveryStatus',
+    'deliveryTime',
     'id',
-    'last_error',
-    'provider_message_id',
+    'lastError',
+    'providerMessageId',
     'recipient',
-    'sent_time',
+    'sentTime',
     'status',
-    'update_time',
-    'user_id',
+    'updateTime',
+    'userId',
   ]);
   t.same(await smsDeliveries.list({ skip: 1, take: 2 }).then((r) => [ids(r.rows), r.total]), [[id(12), id(11)], 4]);
   t.same(await smsDeliveries.list({ skip: 0, take: 10, userId: OTHER }).then((r) => [ids(r.rows), r.total]), [

@@ -1,6 +1,5 @@
 import type { Db } from '../db';
-import type { DeliveryStatus, SmsStatus } from '../generated/client';
-import type { Row } from './columns';
+import type { DeliveryStatus, Prisma, SmsMessage, SmsStatus } from '../generated/client';
 
 /** One delivery report, as the provider's webhook told it, mapped to our statuses. */
 export interface DeliveryReport {
@@ -28,29 +27,27 @@ export interface MessageFilter {
   take: number;
 }
 
-/** What an operator sees of a message: everything but its body. */
-export type MessageView = Row<
-  'sms_messages',
-  | 'id'
-  | 'userId'
-  | 'recipient'
-  | 'status'
-  | 'attempts'
-  | 'providerMessageId'
-  | 'lastError'
-  | 'createTime'
-  | 'updateTime'
-  | 'sentTime'
-  | 'deliveryStatus'
-  | 'deliveryTime'
-  | 'deliveryError'
-  | 'language'
-  | 'encoding'
-  | 'segments'
->;
+/** What an operator sees of a message: everything but its body and the worker's bookkeeping. */
+const VIEW = {
+  id: true,
+  userId: true,
+  recipient: true,
+  status: true,
+  attempts: true,
+  providerMessageId: true,
+  lastError: true,
+  createTime: true,
+  updateTime: true,
+  sentTime: true,
+  deliveryStatus: true,
+  deliveryTime: true,
+  deliveryError: true,
+  language: true,
+  encoding: true,
+  segments: true,
+} as const satisfies Prisma.SmsMessageSelect;
 
-const VIEW_COLUMNS = `id, user_id, recipient, status, attempts, provider_message_id, last_error, create_time,
-  update_time, sent_time, delivery_status, delivery_time, delivery_error, language, encoding, segments`;
+export type MessageView = Pick<SmsMessage, keyof typeof VIEW>;
 
 const clip = (text: string | null | undefined) => (text ? text.slice(0, 200) : null);
 
@@ -62,80 +59,61 @@ const clip = (text: string | null | undefined) => (text ? text.slice(0, 200) : n
  * the state of the newest report whatever order they came in.
  */
 export class SmsDeliveriesRepository {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Pick<Db, 'prisma'>) {}
 
   async applyReport(report: DeliveryReport): Promise<ReportOutcome> {
-    const rows = await this.db.sql.query<Row<'sms_messages', 'userId' | 'recipient' | 'deliveryStatus'>>(
-      'SELECT user_id, recipient, delivery_status FROM sms_messages WHERE id = ?',
-      [report.messageId],
-    );
-    const row = rows[0];
+    const { prisma } = this.db;
+    const row = await prisma.smsMessage.findUnique({
+      where: { id: report.messageId },
+      select: { userId: true, recipient: true, deliveryStatus: true },
+    });
     if (!row) return { result: 'unknown' };
-    const fresh = `id = ? AND (delivery_status IS NULL OR delivery_status <> 'delivered')
-      AND (status_datetime IS NULL OR status_datetime <= ?)`;
     const providerId = report.providerMessageId ?? null;
-    // An interim report only records that it was seen (its time orders later
-    // ones); it never clears a final outcome.
-    const [sql, params] =
+    const at = report.statusDatetime;
+    const now = new Date();
+    // Hand-written (docs/database.md): the provider's id is kept when the row
+    // has one (COALESCE), in the same statement as the conditions, which
+    // Prisma's updateMany cannot say. An interim report only records that it
+    // was seen (its time orders later ones); it never clears a final outcome.
+    const changed =
       report.deliveryStatus === null
-        ? [
-            `UPDATE sms_messages SET status_datetime = ?, provider_message_id = COALESCE(provider_message_id, ?)
-             WHERE ${fresh} AND delivery_status IS NULL`,
-            [report.statusDatetime, providerId, report.messageId, report.statusDatetime],
-          ]
-        : [
-            `UPDATE sms_messages SET delivery_status = ?, delivery_time = ?, delivery_error = ?, status_datetime = ?,
-               provider_message_id = COALESCE(provider_message_id, ?)
-             WHERE ${fresh}`,
-            [
-              report.deliveryStatus,
-              report.statusDatetime,
-              report.deliveryStatus === 'delivered' ? null : clip(report.error),
-              report.statusDatetime,
-              providerId,
-              report.messageId,
-              report.statusDatetime,
-            ],
-          ];
-    const changed = await this.db.sql.execute(sql, params);
+        ? await prisma.$executeRaw`
+            UPDATE sms_messages
+            SET status_datetime = ${at}, provider_message_id = COALESCE(provider_message_id, ${providerId}),
+              update_time = ${now}
+            WHERE id = ${report.messageId} AND delivery_status IS NULL
+              AND (status_datetime IS NULL OR status_datetime <= ${at})`
+        : await prisma.$executeRaw`
+            UPDATE sms_messages
+            SET delivery_status = ${report.deliveryStatus}, delivery_time = ${at},
+              delivery_error = ${report.deliveryStatus === 'delivered' ? null : clip(report.error)},
+              status_datetime = ${at}, provider_message_id = COALESCE(provider_message_id, ${providerId}),
+              update_time = ${now}
+            WHERE id = ${report.messageId} AND (delivery_status IS NULL OR delivery_status <> 'delivered')
+              AND (status_datetime IS NULL OR status_datetime <= ${at})`;
     if (changed !== 1) return { result: 'stale' };
-    return { result: 'applied', userId: row.user_id, recipient: row.recipient, previous: row.delivery_status };
+    return { result: 'applied', userId: row.userId, recipient: row.recipient, previous: row.deliveryStatus };
   }
 
   /** Our id of the message the provider knows as `providerMessageId` (stored when it was sent). */
   async messageIdByProviderId(providerMessageId: string): Promise<string | null> {
-    const rows = await this.db.sql.query<Row<'sms_messages', 'id'>>(
-      'SELECT id FROM sms_messages WHERE provider_message_id = ? ORDER BY create_time DESC LIMIT 1',
-      [providerMessageId],
-    );
-    return rows[0]?.id ?? null;
+    const row = await this.db.prisma.smsMessage.findFirst({
+      where: { providerMessageId },
+      orderBy: { createTime: 'desc' },
+      select: { id: true },
+    });
+    return row?.id ?? null;
   }
 
   /** Newest first, with the total matching the filter. */
   async list(filter: MessageFilter): Promise<{ rows: MessageView[]; total: number }> {
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (filter.userId !== undefined) {
-      where.push('user_id = ?');
-      params.push(filter.userId);
-    }
-    if (filter.status !== undefined) {
-      where.push('status = ?');
-      params.push(filter.status);
-    }
-    if (filter.deliveryStatus !== undefined) {
-      where.push('delivery_status = ?');
-      params.push(filter.deliveryStatus);
-    }
-    const clause = where.length ? `WHERE ${where.join(' AND ')}` : '';
-    const [rows, counts] = await Promise.all([
-      this.db.sql.query<MessageView>(
-        `SELECT ${VIEW_COLUMNS} FROM sms_messages ${clause} ORDER BY create_time DESC, id DESC LIMIT ? OFFSET ?`,
-        [...params, filter.take, filter.skip],
-      ),
-      this.db.sql.query<{ total: number | bigint }>(`SELECT COUNT(*) AS total FROM sms_messages ${clause}`, params),
+    const { userId, status, deliveryStatus, skip, take } = filter;
+    const where = { userId, status, deliveryStatus };
+    const { smsMessage } = this.db.prisma;
+    const [rows, total] = await Promise.all([
+      smsMessage.findMany({ where, select: VIEW, orderBy: [{ createTime: 'desc' }, { id: 'desc' }], skip, take }),
+      smsMessage.count({ where }),
     ]);
-    // Stryker disable next-line OptionalChaining: COUNT(*) without GROUP BY always returns its one row
-    return { rows, total: Number(counts[0]?.total ?? 0) };
+    return { rows, total };
   }
 }

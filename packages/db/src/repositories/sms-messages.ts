@@ -1,9 +1,7 @@
 import type { Db } from '../db';
-import type { SmsMessage } from '../generated/client';
+import { Prisma, type SmsMessage } from '../generated/client';
 import { retryOnLockConflict } from '../retry';
-import type { Statement } from '../sql';
 import type { Row } from './columns';
-import { update } from './update';
 
 export type NewMessage = Pick<SmsMessage, 'id' | 'userId' | 'recipient' | 'body'> &
   Partial<Pick<SmsMessage, 'language' | 'encoding' | 'segments'>>;
@@ -19,61 +17,48 @@ export type ClaimOutcome =
 /** sms_messages.last_error is VARCHAR(1000). */
 const clip = (text: string) => (text.length > 1000 ? `${text.slice(0, 997)}...` : text);
 
-/** The INSERT of a new `queued` message, for a transaction that writes it with what it carries (the outbox). */
-export function insertQueuedMessage(message: NewMessage, now = new Date()): Statement {
-  return [
-    `INSERT INTO sms_messages (id, user_id, recipient, body, language, encoding, segments, status, attempts,
-       due_time, create_time, update_time)
-     VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?, ?)`,
-    [
-      message.id,
-      message.userId,
-      message.recipient,
-      message.body,
-      message.language ?? null,
-      message.encoding ?? null,
-      message.segments ?? null,
-      now,
-      now,
-      now,
-    ],
-  ];
-}
-
-// Every way out of `sending` is conditional on the row still being `sending`,
-// so a late worker cannot overwrite the outcome another recorded.
-const STILL_SENDING = "id = ? AND status = 'sending'";
+type ClaimedRow = Row<
+  'sms_messages',
+  'id' | 'recipient' | 'body' | 'attempts' | 'createTime' | 'status' | 'leaseExpireTime'
+>;
 
 /**
  * The sms_messages rows as the worker moves them: queued → sending → sent |
- * failed, or back to queued for a retry. Plain SQL, not Prisma's model API:
- * this is the hot path of every SMS, and Prisma's query building costs the
- * worker about twice the CPU per message.
+ * failed, or back to queued for a retry. Every move is one conditional UPDATE,
+ * so of two workers racing for a row exactly one wins. The worker's statements
+ * are hand-written (docs/database.md): the first use of each query shape of
+ * Prisma's model API compiles it, holding the event loop for tenths of a
+ * second, long enough for the other jobs' provider calls in flight to time out.
  */
 export class SmsMessagesRepository {
-  constructor(private readonly db: Db) {}
+  constructor(private readonly db: Pick<Db, 'prisma'>) {}
 
   /**
    * Takes the row for a worker until `leaseExpireTime`: `queued`, or `sending`
    * with a lease that ran out (its worker died). One conditional UPDATE counts
    * the attempt: of two workers racing for a row exactly one matches it; a
    * failure (pool timeout, deadlock) leaves the row as it was, never `sending`
-   * under a lease nobody holds. The row is read right after it on the same
-   * connection (sent together: one round trip for both), so a claim sees its own
-   * update and anyone else's.
+   * under a lease nobody holds. The row is read after it, so a claim sees its
+   * own update and anyone else's.
    */
   async claim(id: string, leaseExpireTime: Date, now = new Date()): Promise<ClaimOutcome> {
+    const { prisma } = this.db;
     // The UPDATE changes status, so InnoDB also moves the row's entry in the
     // (status, due_time) index, which other workers' claims and the sweepers'
     // locking scans lock too: under load InnoDB now and then picks a claim as
     // a deadlock victim (1213). It is one autocommit statement, rolled back
-    // whole, so running it again is safe and is the documented remedy. (Sent
-    // with other jobs' claims and outcomes in one transaction, sql.write runs
-    // it again alone first: a victim here is this claim alone.)
-    const [claimed, rows] = await retryOnLockConflict(() => this.pipelineClaim(id, leaseExpireTime, now));
-    const row = rows[0];
+    // whole, so running it again is safe and is the documented remedy.
+    const claimed = await retryOnLockConflict(
+      () => prisma.$executeRaw`
+        UPDATE sms_messages
+        SET status = 'sending', lease_expire_time = ${leaseExpireTime}, attempts = attempts + 1, update_time = ${now}
+        WHERE id = ${id}
+          AND (status = 'queued' OR (status = 'sending' AND (lease_expire_time < ${now} OR lease_expire_time IS NULL)))`,
+    );
+    const [row] = await prisma.$queryRaw<ClaimedRow[]>`
+      SELECT id, recipient, body, attempts, create_time, status, lease_expire_time FROM sms_messages WHERE id = ${id}`;
     if (!row) return { claimed: false, status: 'missing' };
-    if (claimed.affectedRows === 1) {
+    if (claimed === 1) {
       const { recipient, body, attempts, create_time: createTime } = row;
       return { claimed: true, message: { id: row.id, recipient, body, attempts, createTime } };
     }
@@ -82,51 +67,37 @@ export class SmsMessagesRepository {
     return { claimed: false, status: row.status };
   }
 
-  /** The claim and the row as it then is: one round trip, shared with other jobs' (sql.write). */
-  private pipelineClaim(id: string, leaseExpireTime: Date, now: Date) {
-    return this.db.sql.write<
-      [
-        { affectedRows: number },
-        Row<'sms_messages', 'id' | 'recipient' | 'body' | 'attempts' | 'createTime' | 'status' | 'leaseExpireTime'>[],
-      ]
-    >([
-      update(
-        'sms_messages',
-        "status = 'sending', lease_expire_time = ?, attempts = attempts + 1",
-        "id = ? AND (status = 'queued' OR (status = 'sending' AND (lease_expire_time < ? OR lease_expire_time IS NULL)))",
-        [leaseExpireTime, id, now],
-      ),
-      [
-        'SELECT id, recipient, body, attempts, create_time, status, lease_expire_time FROM sms_messages WHERE id = ?',
-        [id],
-      ],
-    ]);
-  }
+  // Every way out of `sending` is conditional on the row still being
+  // `sending`, so a late worker cannot overwrite the outcome another recorded.
+  // Each returns false when the row was no longer this worker's.
 
-  /** `finalBody` replaces the text (which carries a code). False when the row was no longer this worker's. */
+  /** `finalBody` replaces the text (which carries a code). */
   async markSent(id: string, providerMessageId: string | null, sentTime: Date, finalBody: string): Promise<boolean> {
-    return this.leave(
-      "status = 'sent', provider_message_id = ?, sent_time = ?, last_error = NULL, lease_expire_time = NULL, body = ?",
-      [providerMessageId, sentTime, finalBody],
-      id,
-    );
+    const changed = await this.db.prisma.$executeRaw`
+      UPDATE sms_messages
+      SET status = 'sent', provider_message_id = ${providerMessageId}, sent_time = ${sentTime}, last_error = NULL,
+        lease_expire_time = NULL, body = ${finalBody}, update_time = ${new Date()}
+      WHERE id = ${id} AND status = 'sending'`;
+    return changed === 1;
   }
 
   async markFailed(id: string, error: string, finalBody: string): Promise<boolean> {
-    return this.leave(
-      "status = 'failed', last_error = ?, lease_expire_time = NULL, body = ?",
-      [clip(error), finalBody],
-      id,
-    );
+    const changed = await this.db.prisma.$executeRaw`
+      UPDATE sms_messages
+      SET status = 'failed', last_error = ${clip(error)}, lease_expire_time = NULL, body = ${finalBody},
+        update_time = ${new Date()}
+      WHERE id = ${id} AND status = 'sending'`;
+    return changed === 1;
   }
 
   /** Back to `queued` until `dueTime`; `refundAttempt` takes back the attempt the claim counted. */
   async requeue(id: string, error: string, dueTime: Date, refundAttempt: boolean): Promise<boolean> {
-    return this.leave(
-      "status = 'queued', last_error = ?, lease_expire_time = NULL, due_time = ?, attempts = attempts - ?",
-      [clip(error), dueTime, refundAttempt ? 1 : 0],
-      id,
-    );
+    const changed = await this.db.prisma.$executeRaw`
+      UPDATE sms_messages
+      SET status = 'queued', last_error = ${clip(error)}, lease_expire_time = NULL, due_time = ${dueTime},
+        attempts = attempts - ${refundAttempt ? 1 : 0}, update_time = ${new Date()}
+      WHERE id = ${id} AND status = 'sending'`;
+    return changed === 1;
   }
 
   /** The row's status, or null when there is no row. */
@@ -140,17 +111,11 @@ export class SmsMessagesRepository {
    * again from 0 and it is due now. False when the row is not `queued`.
    */
   async restartAttempts(id: string, now = new Date()): Promise<boolean> {
-    const [sql, params] = update('sms_messages', 'attempts = 0, due_time = ?', "id = ? AND status = 'queued'", [
-      now,
-      id,
-    ]);
-    return (await this.db.sql.execute(sql, params)) === 1;
-  }
-
-  private async leave(set: string, values: readonly unknown[], id: string): Promise<boolean> {
-    const [sql, params] = update('sms_messages', set, STILL_SENDING, [...values, id]);
-    const [result] = await this.db.sql.write<[{ affectedRows: number }]>([[sql, params]]);
-    return result.affectedRows === 1;
+    const { count } = await this.db.prisma.smsMessage.updateMany({
+      where: { id, status: 'queued' },
+      data: { attempts: 0, dueTime: now },
+    });
+    return count === 1;
   }
 
   /** When the last `limit` messages to `recipient` since `since` were created, newest first. */
@@ -164,13 +129,11 @@ export class SmsMessagesRepository {
     return rows.map((r) => r.createTime);
   }
 
-  /** Of `ids`, those whose rows are still to be sent (`queued` or `sending`): plain SQL, as the worker uses it. */
+  /** Of `ids`, those whose rows are still to be sent (`queued` or `sending`): the sweeper's, hand-written as the claim. */
   async stillUnsent(ids: readonly string[]): Promise<string[]> {
     if (ids.length === 0) return [];
-    const rows = await this.db.sql.query<Row<'sms_messages', 'id'>>(
-      `SELECT id FROM sms_messages WHERE status IN ('queued', 'sending') AND id IN (${ids.map(() => '?').join(', ')})`,
-      ids,
-    );
+    const rows = await this.db.prisma.$queryRaw<Row<'sms_messages', 'id'>[]>`
+      SELECT id FROM sms_messages WHERE status IN ('queued', 'sending') AND id IN (${Prisma.join(ids)})`;
     return rows.map((r) => r.id);
   }
 
@@ -186,33 +149,41 @@ export class SmsMessagesRepository {
    * before the caller checks their jobs: a worker claiming one of them waits
    * for this statement, not for the relay's round trips to Redis.
    */
-  async takeOverdue(cutoff: Date, limit: number, now = new Date()): Promise<string[]> {
-    // Plain SQL, not Prisma's interactive transaction: this runs every couple
-    // of seconds in every worker, and is the worker's only use of Prisma's
-    // query engine, whose WebAssembly compiler costs ~80 MB of RSS once loaded.
-    // The locking scans lock the rows they return and no gaps: under
-    // REPEATABLE READ they would also gap-lock the (status, due_time) index a claim
-    // moves its row in, and a claim could wait on, or deadlock with, a sweep.
-    return this.db.sql.interactive(async (tx) => {
-      // A queued row is overdue by its due time, an abandoned one by its lease.
-      // Both in (status, due_time) index order, so the scan (and its locks)
-      // stops at `limit`.
-      const take = async (status: 'queued' | 'sending', column: 'due_time' | 'lease_expire_time') => {
-        const ids = (
-          await tx.query<Row<'sms_messages', 'id'>>(
-            `SELECT id FROM sms_messages WHERE status = ? AND ${column} < ? ORDER BY due_time LIMIT ?
-             FOR UPDATE SKIP LOCKED`,
-            [status, cutoff, limit],
-          )
-        ).map((r) => r.id);
+  takeOverdue(cutoff: Date, limit: number, now = new Date()): Promise<string[]> {
+    // READ COMMITTED: the locking scans lock the rows they return and no gaps.
+    // Under REPEATABLE READ they would also gap-lock the (status, due_time)
+    // index a claim moves its row in, and a claim could wait on, or deadlock
+    // with, a sweep. Both scans go in (status, due_time) index order, so the
+    // scan (and its locks) stops at `limit`. Hand-written: Prisma's model API
+    // has no FOR UPDATE SKIP LOCKED, and the updates are the worker's, as the claim.
+    return this.db.prisma.$transaction(
+      async (tx) => {
+        const ids = (rows: Row<'sms_messages', 'id'>[]) => rows.map((r) => r.id);
+        const queued = ids(
+          await tx.$queryRaw<Row<'sms_messages', 'id'>[]>`
+            SELECT id FROM sms_messages WHERE status = 'queued' AND due_time < ${cutoff}
+            ORDER BY due_time LIMIT ${limit} FOR UPDATE SKIP LOCKED`,
+        );
+        const abandoned = ids(
+          await tx.$queryRaw<Row<'sms_messages', 'id'>[]>`
+            SELECT id FROM sms_messages WHERE status = 'sending' AND lease_expire_time < ${cutoff}
+            ORDER BY due_time LIMIT ${limit} FOR UPDATE SKIP LOCKED`,
+        );
         // Stryker disable next-line ConditionalExpression: it only saves a round trip; an update of no ids changes nothing
-        if (ids.length) {
-          const where = `status = ? AND id IN (${ids.map(() => '?').join(', ')})`;
-          await tx.execute(...update('sms_messages', `${column} = ?`, where, [now, status, ...ids], now));
+        if (queued.length) {
+          await tx.$executeRaw`
+            UPDATE sms_messages SET due_time = ${now}, update_time = ${now}
+            WHERE status = 'queued' AND id IN (${Prisma.join(queued)})`;
         }
-        return ids;
-      };
-      return [...(await take('queued', 'due_time')), ...(await take('sending', 'lease_expire_time'))];
-    }, 'READ COMMITTED');
+        // Stryker disable next-line ConditionalExpression: as above
+        if (abandoned.length) {
+          await tx.$executeRaw`
+            UPDATE sms_messages SET lease_expire_time = ${now}, update_time = ${now}
+            WHERE status = 'sending' AND id IN (${Prisma.join(abandoned)})`;
+        }
+        return [...queued, ...abandoned];
+      },
+      { isolationLevel: 'ReadCommitted' },
+    );
   }
 }
