@@ -1,4 +1,5 @@
 export { loadConfig, loadConfigOrExit, ConfigError, type Config } from './load';
+export { PROVIDER_NAMES, type ProviderName } from './providers';
 export { ConfigSchema, type Env } from './schema';
 export { loggerOptions } from './logger';
 export { ID_PATTERN, LOGIN_PATTERN, StringEnum } from './formats';

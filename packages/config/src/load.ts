@@ -5,6 +5,7 @@ import { ConfigError } from './config-error';
 import { checkEdge, parseTrustProxy, type TrustProxy } from './edge';
 import { redisTarget } from './redis';
 import { commaList } from './formats';
+import { parseProviders, type ProviderName } from './providers';
 
 /** Used when APP_SECRET is unset outside production; never valid in production. */
 const DEVELOPMENT_SECRET = 'development-only-secret-do-not-use-in-production';
@@ -15,7 +16,10 @@ export type Config = Omit<
 > & {
   TRUST_PROXY: TrustProxy;
   APP_SECRET: string;
-  SMS_TRANSPORT: NonNullable<Env['SMS_TRANSPORT']>;
+  /** The providers as listed, normalised (`bird,http`); SMS_PROVIDERS is the same as a list. */
+  SMS_TRANSPORT: string;
+  /** The providers in order of preference: each SMS goes to the first healthy one. */
+  SMS_PROVIDERS: ProviderName[];
   /** ISO alpha-2 codes; empty means every country. */
   SMS_ALLOWED_COUNTRIES: string[];
   SMS_ALLOWED_NUMBER_TYPES: string[];
@@ -24,6 +28,7 @@ export type Config = Omit<
 };
 
 export { ConfigError };
+export type { ProviderName };
 
 interface AjvError {
   instancePath: string;
@@ -76,14 +81,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!(err instanceof DatabaseUrlError)) throw err;
     throw new ConfigError(`Invalid configuration: DATABASE_URL ${err.message}`);
   }
-  const transport = parsed.SMS_TRANSPORT ?? (parsed.MESSAGEBIRD_ACCESS_KEY ? 'messagebird' : 'log');
+  const providers = parseProviders(parsed);
   warnings.push(...checkEdge(parsed));
-  if (transport === 'messagebird' && !parsed.MESSAGEBIRD_ACCESS_KEY) {
-    throw new ConfigError('Invalid configuration: MESSAGEBIRD_ACCESS_KEY is required when SMS_TRANSPORT=messagebird');
-  }
-  if (transport === 'bird' && !parsed.BIRD_ACCESS_KEY) {
-    throw new ConfigError('Invalid configuration: BIRD_ACCESS_KEY is required when SMS_TRANSPORT=bird');
-  }
   if (Boolean(parsed.ADMIN_LOGIN) !== Boolean(parsed.ADMIN_PASSWORD)) {
     throw new ConfigError('Invalid configuration: ADMIN_LOGIN and ADMIN_PASSWORD must be set together');
   }
@@ -101,7 +100,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     ...parsed,
     APP_SECRET: parsed.APP_SECRET ?? DEVELOPMENT_SECRET,
-    SMS_TRANSPORT: transport,
+    SMS_TRANSPORT: providers.join(','),
+    SMS_PROVIDERS: providers,
     TRUST_PROXY: parseTrustProxy(parsed.TRUST_PROXY),
     SMS_ALLOWED_COUNTRIES: countries === '*' ? [] : commaList(countries).map((c) => c.toUpperCase()),
     SMS_ALLOWED_NUMBER_TYPES: commaList(parsed.SMS_ALLOWED_NUMBER_TYPES),
