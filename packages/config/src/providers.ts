@@ -8,9 +8,9 @@ export type ProviderName = (typeof PROVIDER_NAMES)[number];
 const isProvider = (name: string): name is ProviderName => (PROVIDER_NAMES as readonly string[]).includes(name);
 const isLoopbackUrl = (url: URL) => /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(url.hostname);
 
-const fail = (why: string): never => {
+function fail(why: string): never {
   throw new ConfigError(`Invalid configuration: ${why}`);
-};
+}
 
 /** Each provider's own variables, checked only when it is listed. */
 function checkProvider(name: ProviderName, env: Env): void {
