@@ -114,8 +114,9 @@ export class ProviderHealth {
    */
   async failed(name: string, probe: boolean, reason: string, restMs = 0): Promise<void> {
     const count = await this.redis.incr(this.key(name, 'failures'));
-    const tripped = probe || count >= this.options.threshold;
-    const ms = Math.max(restMs, tripped ? this.options.cooldownMs : 0);
+    // A failed probe after a run of failures waits a whole cool-down again; one
+    // after a shorter rest (a 429, an operator pause) leaves the next message to probe.
+    const ms = Math.max(restMs, count >= this.options.threshold ? this.options.cooldownMs : 0);
     if (ms > 0) await this.setAside(name, ms, `${reason}, ${count} failure(s) in a row`);
     if (probe) await this.redis.del(this.key(name, 'probe'));
   }
