@@ -135,7 +135,7 @@ export class ProviderHealth {
       this.options.onState?.(name, 'unhealthy');
       this.options.logger.warn(
         { provider: name, reason: why, untilMs: ms },
-        `SMS provider ${name} unhealthy (${why}): skipped for ${Math.round(ms / 1000)} s, then probed`,
+        `SMS provider ${name} unhealthy (${why}): skipped for ${ms / 1000} s, then probed`,
       );
       return;
     }
