@@ -94,7 +94,10 @@ t.test('401: the provider is paused and the operator alerted; the message waits,
   const alert = await w.waitRow(message.id, (r) => r.status === 'queued' && r.lastError !== null, 'requeued');
   t.equal(alert.attempts, 0, 'no attempt used');
   const lines = logsOf(w.lines, message.id);
-  t.ok(lines.some((l) => l.alert === 'bad_key' && l.level === 50), 'an error line for operators');
+  t.ok(
+    lines.some((l) => l.alert === 'bad_key' && l.level === 50),
+    'an error line for operators',
+  );
   t.equal((await w.app.health.states()).http, 'unhealthy');
   t.equal(gateway.requests.length, 1, 'not tried again during the pause');
 });

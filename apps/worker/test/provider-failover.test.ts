@@ -55,23 +55,26 @@ t.test('a 503 from the first provider: the same text goes to the next one at onc
   t.equal(await metricValue(w.app, 'sms_provider_sent_total', 'provider="bird"'), 1);
 });
 
-t.test('ambiguous: the gateway took the request but answered too late; the next provider sends the same code', async (t) => {
-  const gateway = await startHttpGateway(t);
-  gateway.answer = () => ({ status: 200, delayMs: 1500 });
-  const bird: { id: string; text: string }[] = [];
-  birdAccepts(bird);
-  const w = await failoverWorker(t, gateway, { SMS_HTTP_TIMEOUT_MS: '300' });
-  const message = await sendOne(w);
+t.test(
+  'ambiguous: the gateway took the request but answered too late; the next provider sends the same code',
+  async (t) => {
+    const gateway = await startHttpGateway(t);
+    gateway.answer = () => ({ status: 200, delayMs: 1500 });
+    const bird: { id: string; text: string }[] = [];
+    birdAccepts(bird);
+    const w = await failoverWorker(t, gateway, { SMS_HTTP_TIMEOUT_MS: '300' });
+    const message = await sendOne(w);
 
-  const row = await w.waitRow(message.id, (r) => r.status === 'sent', 'sent');
-  t.equal(row.providerMessageId, `bird-${message.id}`, 'sent through Bird without waiting');
-  t.equal(gateway.accepted.length, 1, 'the gateway took it too (the user may get two texts)');
-  t.equal(gateway.accepted[0]!.body.body, bird[0]!.text, 'both carry the same code');
-  t.ok(
-    logsOf(w.lines, message.id).some((l) => l.ambiguous === true && l.reason === 'timeout'),
-    'logged as possibly sent',
-  );
-});
+    const row = await w.waitRow(message.id, (r) => r.status === 'sent', 'sent');
+    t.equal(row.providerMessageId, `bird-${message.id}`, 'sent through Bird without waiting');
+    t.equal(gateway.accepted.length, 1, 'the gateway took it too (the user may get two texts)');
+    t.equal(gateway.accepted[0]!.body.body, bird[0]!.text, 'both carry the same code');
+    t.ok(
+      logsOf(w.lines, message.id).some((l) => l.ambiguous === true && l.reason === 'timeout'),
+      'logged as possibly sent',
+    );
+  },
+);
 
 t.test('a run of failures sets the first provider aside; after the cool-down one probe brings it back', async (t) => {
   const gateway = await startHttpGateway(t);
@@ -80,7 +83,10 @@ t.test('a run of failures sets the first provider aside; after the cool-down one
     down ? { status: 500 } : { status: 200, body: { provider_message_id: `gw-${r.body.message_id}` } };
   const bird: { id: string; text: string }[] = [];
   birdAccepts(bird);
-  const w = await failoverWorker(t, gateway, { SMS_PROVIDER_FAILURE_THRESHOLD: '2', SMS_PROVIDER_COOLDOWN_SECONDS: '2' });
+  const w = await failoverWorker(t, gateway, {
+    SMS_PROVIDER_FAILURE_THRESHOLD: '2',
+    SMS_PROVIDER_COOLDOWN_SECONDS: '2',
+  });
   w.app.start();
   const send = async () => {
     const m = await w.insert();
@@ -108,7 +114,10 @@ t.test('none healthy: the message waits with no attempt used, one alert, and goe
   let keyWorks = false;
   gateway.answer = (r) =>
     keyWorks ? { status: 200, body: { provider_message_id: `gw-${r.body.message_id}` } } : { status: 403 };
-  nock(BIRD).persist().post('/v1/sms/messages').reply(402, { error: { type: 'billing_error', message: 'no funds' } });
+  nock(BIRD)
+    .persist()
+    .post('/v1/sms/messages')
+    .reply(402, { error: { type: 'billing_error', message: 'no funds' } });
   const w = await failoverWorker(t, gateway, { SMS_OPERATOR_PAUSE_MS: '1500' });
   const message = await sendOne(w);
 

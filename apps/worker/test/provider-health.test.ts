@@ -27,7 +27,12 @@ async function twoWorkers(t: Teardown, options: Partial<HealthOptions> = {}) {
       ...options,
     });
   };
-  return { a: await make(), b: await make(), lines, warns: () => lines.filter((l) => l.level === 40).map((l) => String(l.msg)) };
+  return {
+    a: await make(),
+    b: await make(),
+    lines,
+    warns: () => lines.filter((l) => l.level === 40).map((l) => String(l.msg)),
+  };
 }
 
 t.test('healthy: the first provider of the list, nothing written on a success', async (t) => {

@@ -32,7 +32,8 @@ export const providerVariables = {
     minimum: 1,
     maximum: 86400,
     default: 30,
-    description: 'How long an unhealthy provider is skipped; then one message probes it, and a success makes it healthy.',
+    description:
+      'How long an unhealthy provider is skipped; then one message probes it, and a success makes it healthy.',
   }),
   SMS_HTTP_URL: Type.Optional(
     Type.String({
@@ -54,7 +55,8 @@ export const providerVariables = {
     minimum: 100,
     maximum: 60000,
     default: 5000,
-    description: 'Longest an `http` provider request may take, connection included; then it is retried as possibly sent.',
+    description:
+      'Longest an `http` provider request may take, connection included; then it is retried as possibly sent.',
   }),
   MESSAGEBIRD_ACCESS_KEY: Type.Optional(
     Type.String({

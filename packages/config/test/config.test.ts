@@ -182,11 +182,7 @@ const bad: [string, Record<string, string>, RegExp][] = [
     { BIRD_SIGNING_KEY: 'whsec_not base64!' },
     /^Invalid configuration: BIRD_SIGNING_KEY has an invalid format$/,
   ],
-  [
-    'a provider named twice',
-    { SMS_TRANSPORT: 'log, log' },
-    /^Invalid configuration: SMS_TRANSPORT names log twice$/,
-  ],
+  ['a provider named twice', { SMS_TRANSPORT: 'log, log' }, /^Invalid configuration: SMS_TRANSPORT names log twice$/],
   [
     'http without its URL',
     { SMS_TRANSPORT: 'log,http', SMS_HTTP_SECRET: HTTP_SECRET },

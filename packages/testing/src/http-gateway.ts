@@ -64,7 +64,6 @@ export interface HttpGateway {
 
 /** Starts the gateway on a free loopback port; closed at teardown. */
 export async function startHttpGateway(t: Teardown, secret = HTTP_PROVIDER_SECRET): Promise<HttpGateway> {
-
   const gateway: HttpGateway = {
     url: '',
     requests: [],

@@ -136,7 +136,12 @@ export function createSendSmsProcessor(deps: SendSmsDeps) {
   }
 
   /** A provider failed in a way another may not: its health is updated (and an operator problem alerted). */
-  async function noteFailure(logger: Logger, message: ClaimedMessage, choice: Choice & { name: string }, err: SendError) {
+  async function noteFailure(
+    logger: Logger,
+    message: ClaimedMessage,
+    choice: Choice & { name: string },
+    err: SendError,
+  ) {
     const { name } = choice;
     const context = { messageId: message.id, provider: name, reason: err.reason, statusCode: err.statusCode };
     if (err.kind === 'operator') {
