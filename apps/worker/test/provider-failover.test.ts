@@ -6,25 +6,13 @@
 import nock from 'nock';
 import t from 'tap';
 import { HTTP_PROVIDER_SECRET, startHttpGateway, waitFor, type HttpGateway, type Teardown } from '@sms/testing';
+import { birdAccepts, BIRD_KEY, BIRD_URL, type BirdSms } from './fake-bird';
 import { fakeMessageBird } from './fake-messagebird';
 import { metricValue, testWorker } from './helpers';
 import { logsOf, sendOne } from './provider-cases';
 
-const KEY = 'bk_eu1_test0123456789';
-const BIRD = 'https://eu1.platform.bird.com';
-
+// MariaDB, Redis and the gateway answer on loopback; Bird through nock; nothing else.
 fakeMessageBird(t);
-
-/** Bird accepts every SMS; `texts` records each one it took, with our message id. */
-function birdAccepts(texts: { id: string; text: string }[]) {
-  nock(BIRD)
-    .persist()
-    .post('/v1/sms/messages', (body: { text: string; metadata: { message_id: string } }) => {
-      texts.push({ id: body.metadata.message_id, text: body.text });
-      return true;
-    })
-    .reply(202, (_uri, body) => ({ id: `bird-${(body as { metadata: { message_id: string } }).metadata.message_id}` }));
-}
 
 function failoverWorker(t: Teardown, gateway: HttpGateway, env: Record<string, string> = {}) {
   return testWorker(t, {
@@ -32,7 +20,7 @@ function failoverWorker(t: Teardown, gateway: HttpGateway, env: Record<string, s
     SMS_HTTP_URL: gateway.url,
     SMS_HTTP_SECRET: HTTP_PROVIDER_SECRET,
     SMS_HTTP_TIMEOUT_MS: '3000',
-    BIRD_ACCESS_KEY: KEY,
+    BIRD_ACCESS_KEY: BIRD_KEY,
     BIRD_TIMEOUT_MS: '3000',
     ...env,
   });
@@ -41,7 +29,7 @@ function failoverWorker(t: Teardown, gateway: HttpGateway, env: Record<string, s
 t.test('a 503 from the first provider: the same text goes to the next one at once', async (t) => {
   const gateway = await startHttpGateway(t);
   gateway.answer = () => ({ status: 503, body: 'down' });
-  const bird: { id: string; text: string }[] = [];
+  const bird: BirdSms[] = [];
   birdAccepts(bird);
   const w = await failoverWorker(t, gateway);
   const message = await sendOne(w);
@@ -60,7 +48,7 @@ t.test(
   async (t) => {
     const gateway = await startHttpGateway(t);
     gateway.answer = () => ({ status: 200, delayMs: 1500 });
-    const bird: { id: string; text: string }[] = [];
+    const bird: BirdSms[] = [];
     birdAccepts(bird);
     const w = await failoverWorker(t, gateway, { SMS_HTTP_TIMEOUT_MS: '300' });
     const message = await sendOne(w);
@@ -81,7 +69,7 @@ t.test('a run of failures sets the first provider aside; after the cool-down one
   let down = true;
   gateway.answer = (r) =>
     down ? { status: 500 } : { status: 200, body: { provider_message_id: `gw-${r.body.message_id}` } };
-  const bird: { id: string; text: string }[] = [];
+  const bird: BirdSms[] = [];
   birdAccepts(bird);
   const w = await failoverWorker(t, gateway, {
     SMS_PROVIDER_FAILURE_THRESHOLD: '2',
@@ -114,7 +102,7 @@ t.test('none healthy: the message waits with no attempt used, one alert, and goe
   let keyWorks = false;
   gateway.answer = (r) =>
     keyWorks ? { status: 200, body: { provider_message_id: `gw-${r.body.message_id}` } } : { status: 403 };
-  nock(BIRD)
+  nock(BIRD_URL)
     .persist()
     .post('/v1/sms/messages')
     .reply(402, { error: { type: 'billing_error', message: 'no funds' } });
