@@ -149,7 +149,7 @@ t.test('http,bird: 200, 503 for a while, 200, 401 — every code sent once, by o
   );
 
   // Exactly once: every row accepted by exactly one provider, exactly one time.
-  const rows = await prisma.smsMessage.findMany({ select: { id: true, status: true, body: true } });
+  const rows = await prisma.smsMessage.findMany({ select: { id: true, status: true, provider: true } });
   t.equal(rows.length, PER_PHASE * 4, 'one message per PUT');
   const accepted = new Map<string, number>();
   for (const id of [...gateway.accepted.map((r) => r.body.message_id), ...bird.map((b) => b.id)]) {
@@ -161,6 +161,11 @@ t.test('http,bird: 200, 503 for a while, 200, 401 — every code sent once, by o
     'each sent, each accepted once by one provider',
   );
   t.equal(accepted.size, rows.length, 'no SMS for anything else');
+  const byGateway = new Set(gateway.accepted.map((r) => r.body.message_id));
+  t.ok(
+    rows.every((r) => r.provider === (byGateway.has(r.id) ? 'http' : 'bird')),
+    'each row names the provider that accepted it',
+  );
   t.ok(
     gateway.requests.every((r) => r.signatureProblem === null),
     'every request to the gateway signed with SMS_HTTP_SECRET',

@@ -28,6 +28,7 @@ t.test('200: sent, signed per Standard Webhooks, the JSON body of the contract, 
 
   const row = await w.waitRow(message.id, (r) => r.status === 'sent', 'sent');
   t.equal(row.providerMessageId, `gw-${message.id}`, 'provider_message_id kept');
+  t.equal(row.provider, 'http');
   t.equal(gateway.requests.length, 1);
   const request = gateway.requests[0]!;
   t.equal(request.signatureProblem, null, 'the signature checks out against the secret');

@@ -36,6 +36,7 @@ t.test('a 503 from the first provider: the same text goes to the next one at onc
 
   const row = await w.waitRow(message.id, (r) => r.status === 'sent', 'sent');
   t.equal(row.providerMessageId, `bird-${message.id}`, 'Bird took it');
+  t.equal(row.provider, 'bird', 'and the row says so');
   t.equal(row.attempts, 1, 'one attempt, two providers');
   t.same(bird, [{ id: message.id, text: message.body }], 'the same text, so the same code');
   t.equal(gateway.requests.length, 1);

@@ -121,7 +121,7 @@ export function createSendSmsProcessor(deps: SendSmsDeps) {
 
   async function sent(logger: Logger, message: ClaimedMessage, provider: string, providerMessageId: string | null) {
     const sentTime = new Date();
-    const recorded = await recordSent(logger, message, providerMessageId, sentTime);
+    const recorded = await recordSent(logger, message, { provider, providerMessageId }, sentTime);
     metrics.sent.inc();
     metrics.providerSent.inc({ provider });
     metrics.sentByCountry.inc({ country: phoneCountry(message.recipient) });
@@ -187,14 +187,19 @@ export function createSendSmsProcessor(deps: SendSmsDeps) {
    * The SMS is out: a lost write now means a second SMS after the lease, so
    * the write is tried a few times before the error goes to BullMQ.
    */
-  async function recordSent(logger: Logger, message: ClaimedMessage, providerMessageId: string | null, sentTime: Date) {
+  async function recordSent(
+    logger: Logger,
+    message: ClaimedMessage,
+    sent: { provider: string; providerMessageId: string | null },
+    sentTime: Date,
+  ) {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await messages.markSent(message, providerMessageId, sentTime);
+        return await messages.markSent(message, sent, sentTime);
       } catch (err) {
         if (attempt >= RECORD_SENT_TRIES) throw err;
         logger.warn(
-          { messageId: message.id, providerMessageId, err: (err as Error).message },
+          { messageId: message.id, ...sent, err: (err as Error).message },
           'recording a sent SMS failed; trying again',
         );
         await sleep(200 * attempt);

@@ -36,6 +36,7 @@ export type MessageView = Row<
   | 'recipient'
   | 'status'
   | 'attempts'
+  | 'provider'
   | 'providerMessageId'
   | 'lastError'
   | 'createTime'
@@ -46,7 +47,7 @@ export type MessageView = Row<
   | 'deliveryError'
 >;
 
-const VIEW_COLUMNS = `id, user_id, recipient, status, attempts, provider_message_id, last_error, create_time,
+const VIEW_COLUMNS = `id, user_id, recipient, status, attempts, provider, provider_message_id, last_error, create_time,
   update_time, sent_time, delivery_status, delivery_time, delivery_error`;
 
 const clip = (text: string | null | undefined) => (text ? text.slice(0, 200) : null);

@@ -91,10 +91,16 @@ export class SmsMessagesRepository {
   }
 
   /** `finalBody` replaces the text (which carries a code). False when the row was no longer this worker's. */
-  async markSent(id: string, providerMessageId: string | null, sentTime: Date, finalBody: string): Promise<boolean> {
+  async markSent(
+    id: string,
+    sent: { provider: string; providerMessageId: string | null },
+    sentTime: Date,
+    finalBody: string,
+  ): Promise<boolean> {
     return this.leave(
-      "status = 'sent', provider_message_id = ?, sent_time = ?, last_error = NULL, lease_expire_time = NULL, body = ?",
-      [providerMessageId, sentTime, finalBody],
+      "status = 'sent', provider = ?, provider_message_id = ?, sent_time = ?, last_error = NULL, " +
+        'lease_expire_time = NULL, body = ?',
+      [sent.provider, sent.providerMessageId, sentTime, finalBody],
       id,
     );
   }

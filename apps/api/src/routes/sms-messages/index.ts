@@ -12,6 +12,7 @@ const view = (row: MessageView) => ({
   recipient: row.recipient,
   status: row.status,
   attempts: row.attempts,
+  provider: row.provider,
   provider_message_id: row.provider_message_id,
   last_error: row.last_error,
   delivery_status: row.delivery_status,
