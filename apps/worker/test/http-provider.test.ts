@@ -3,7 +3,7 @@
 // request's Standard Webhooks signature with a verifier written from the
 // specification, not with the package the worker signs with.
 import t from 'tap';
-import { HTTP_PROVIDER_SECRET, startHttpGateway, type HttpGateway, type Teardown } from '@sms/testing';
+import { HTTP_PROVIDER_SECRET, startHttpGateway, waitFor, type HttpGateway, type Teardown } from '@sms/testing';
 import { fakeMessageBird } from './fake-messagebird';
 import { metricValue, testWorker } from './helpers';
 import { logsOf, sendOne } from './provider-cases';
@@ -35,7 +35,12 @@ t.test('200: sent, signed per Standard Webhooks, the JSON body of the contract, 
   t.same(request.body, { message_id: message.id, to: message.recipient, body: message.body, language: 'en' });
   t.equal(request.headers['webhook-id'], `${message.id}-1`, 'webhook-id: <message_id>-<attempt>');
   t.equal(request.headers['content-type'], 'application/json');
-  t.equal(await metricValue(w.app, 'sms_provider_sent_total', 'provider="http"'), 1);
+  // Counted just after the row is written.
+  await waitFor(
+    async () => (await metricValue(w.app, 'sms_provider_sent_total', 'provider="http"')) === 1,
+    5000,
+    'the count',
+  );
 });
 
 t.test('a signature made with another secret does not check out (the verifier can fail)', async (t) => {

@@ -93,29 +93,36 @@ export function createSendSmsProcessor(deps: SendSmsDeps) {
     const sms: OutgoingSms = { id: message.id, to: message.recipient, body: message.body, attempt: message.attempts };
     const tried = new Set<string>();
     let lastError: SendError | null = null;
-    for (;;) {
-      const choice = await health.choose(tried);
-      if (choice.name === null) {
-        if (lastError?.kind === 'retry') return handleFailure(job, message, lastError, maxAttempts);
-        return waitForProvider(logger, message, choice.waitMs, lastError);
+    // A provider's failure is logged once this message's fate is written (sent
+    // elsewhere, requeued, waiting): what the line says is then true of the row.
+    const failures: (() => void)[] = [];
+    try {
+      for (;;) {
+        const choice = await health.choose(tried);
+        if (choice.name === null) {
+          if (lastError?.kind === 'retry') return await handleFailure(job, message, lastError, maxAttempts);
+          return await waitForProvider(logger, message, choice.waitMs, lastError);
+        }
+        const transport = transports.get(choice.name)!;
+        let providerMessageId: string | null;
+        try {
+          ({ providerMessageId } = await transport.send(sms));
+        } catch (err) {
+          lastError = asSendError(err);
+          tried.add(choice.name);
+          metrics.providerFailed.inc({ provider: choice.name, reason: lastError.reason });
+          if (lastError.kind === 'permanent') return await handleFailure(job, message, lastError, maxAttempts);
+          failures.push(await noteFailure(logger, message, choice, lastError));
+          continue;
+        }
+        await health.succeeded(choice).catch((err: Error) => {
+          // The SMS is out: recording it matters more than the provider's health.
+          logger.warn({ provider: choice.name, err: err.message }, 'could not record the provider as healthy');
+        });
+        return await sent(logger, message, transport.name, providerMessageId);
       }
-      const transport = transports.get(choice.name)!;
-      let providerMessageId: string | null;
-      try {
-        ({ providerMessageId } = await transport.send(sms));
-      } catch (err) {
-        lastError = asSendError(err);
-        tried.add(choice.name);
-        metrics.providerFailed.inc({ provider: choice.name, reason: lastError.reason });
-        if (lastError.kind === 'permanent') return handleFailure(job, message, lastError, maxAttempts);
-        await noteFailure(logger, message, choice, lastError);
-        continue;
-      }
-      await health.succeeded(choice).catch((err: Error) => {
-        // The SMS is out: recording it matters more than the provider's health.
-        logger.warn({ provider: choice.name, err: err.message }, 'could not record the provider as healthy');
-      });
-      return sent(logger, message, transport.name, providerMessageId);
+    } finally {
+      for (const log of failures) log();
     }
   };
 
@@ -135,7 +142,7 @@ export function createSendSmsProcessor(deps: SendSmsDeps) {
     }
   }
 
-  /** A provider failed in a way another may not: its health is updated (and an operator problem alerted). */
+  /** A provider failed in a way another may not: its health is updated; returns the log line to write. */
   async function noteFailure(
     logger: Logger,
     message: ClaimedMessage,
@@ -148,20 +155,19 @@ export function createSendSmsProcessor(deps: SendSmsDeps) {
       await health.pause(name, config.SMS_OPERATOR_PAUSE_MS, err.reason);
       metrics.alerts.inc({ reason: err.reason });
       metrics.alertActive.set({ reason: err.reason }, 1);
-      logger.error(
-        { ...context, err: err.message, alert: err.reason, pauseMs: config.SMS_OPERATOR_PAUSE_MS },
-        `ALERT: the SMS provider (${name}) refused the account (${err.reason}); it is paused, messages go to the next provider or wait`,
-      );
-      return;
+      return () =>
+        logger.error(
+          { ...context, err: err.message, alert: err.reason, pauseMs: config.SMS_OPERATOR_PAUSE_MS },
+          `ALERT: the SMS provider (${name}) refused the account (${err.reason}); it is paused, messages go to the next provider or wait`,
+        );
     }
     const restMs = err.kind === 'rate_limited' ? (err.retryAfterMs ?? config.SMS_RATE_LIMIT_MS) : 0;
     await health.failed(name, choice.probe, err.reason, restMs);
     if (err.kind === 'rate_limited') {
       metrics.rateLimited.inc();
-      logger.warn({ ...context, waitMs: restMs }, `SMS provider (${name}) rate limit: waiting`);
-    } else {
-      logger.info({ ...context, err: err.message }, `sms send through ${name} failed; trying the next provider`);
+      return () => logger.warn({ ...context, waitMs: restMs }, `SMS provider (${name}) rate limit: waiting`);
     }
+    return () => logger.info({ ...context, err: err.message }, `sms send through ${name} failed`);
   }
 
   /**
