@@ -49,6 +49,9 @@ any of these holds, listing every one that does on that one line, separated by \
 - \`NODE_ENV=production\` and \`SMS_ALLOWED_COUNTRIES\` is unset (set a list, or \`*\` for all);
 - \`SMS_TRANSPORT=messagebird\` and \`MESSAGEBIRD_ACCESS_KEY\` is unset;
 - \`SMS_TRANSPORT=bird\` and \`BIRD_ACCESS_KEY\` is unset;
+- \`SMS_TRANSPORT\` names an unknown provider, or one twice;
+- \`SMS_TRANSPORT\` lists \`http\` and \`SMS_HTTP_URL\` or \`SMS_HTTP_SECRET\` is unset, or
+  \`NODE_ENV=production\` and \`SMS_HTTP_URL\` is plain \`http://\` to an address that is not loopback;
 - only one of \`ADMIN_LOGIN\` and \`ADMIN_PASSWORD\` is set;
 - \`DATABASE_URL\` or \`REDIS_URL\` is not a URL;
 - \`REDIS_CLUSTER_NODES\` or \`REDIS_CLUSTER_NAT_MAP\` has an entry that is not

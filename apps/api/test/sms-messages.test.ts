@@ -12,7 +12,7 @@ const list = (query: string, sessionId = admin.sessionId) =>
 
 const ids: string[] = [];
 for (const [i, data] of [
-  { status: 'sent', deliveryStatus: 'delivered', userId: user.userId },
+  { status: 'sent', deliveryStatus: 'delivered', userId: user.userId, provider: 'http', providerMessageId: 'gw-1' },
   { status: 'failed', lastError: 'MessageBird: HTTP 422, code 9: no (correct) recipients found', userId: user.userId },
   { status: 'queued', userId: admin.userId },
 ].entries()) {
@@ -45,8 +45,16 @@ t.test('admins list messages newest first, without their bodies', async (t) => {
     last_error: /code 9/,
     delivery_status: null,
     recipient: '+380501234567',
+    provider: null,
+    provider_message_id: null,
   });
-  t.match(body.data[2], { status: 'sent', delivery_status: 'delivered', user_id: user.userId });
+  t.match(body.data[2], {
+    status: 'sent',
+    delivery_status: 'delivered',
+    user_id: user.userId,
+    provider: 'http',
+    provider_message_id: 'gw-1',
+  });
 });
 
 t.test('filters and paging', async (t) => {

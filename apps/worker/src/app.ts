@@ -17,15 +17,18 @@ import type { Logger } from 'pino';
 import { Messages } from './messages';
 import { createMetrics, type WorkerMetrics } from './metrics';
 import { createSendSmsProcessor } from './processors/send-sms';
-import { SendError, createTransport, type Transport } from './sms';
+import { PROVIDER_STATES, ProviderHealth } from './providers/health';
+import { SendError, createTransports, type Transport } from './sms';
 import { OutboxSweeper } from './sweeper';
 
 export type SmsWorker = Worker<SendSmsPayload, void, typeof SEND_SMS_JOB>;
 
 export interface WorkerAppOptions {
   logger: Logger;
-  /** Defaults to the one SMS_TRANSPORT names. */
+  /** Replaces the providers SMS_TRANSPORT names (tests, the benchmark's fake provider). */
   transport?: Transport;
+  /** Replaces the providers SMS_TRANSPORT names, in order of preference. */
+  transports?: Transport[];
   /** Process-wide Node metrics (heap, event loop); only for the real process. */
   defaultMetrics?: boolean;
 }
@@ -39,7 +42,10 @@ export interface WorkerApp {
   worker: SmsWorker;
   sweeper: OutboxSweeper;
   metrics: WorkerMetrics;
+  /** The first (preferred) provider. */
   transport: Transport;
+  transports: readonly Transport[];
+  health: ProviderHealth;
   /** Starts consuming and sweeping. */
   start(): void;
   /** Finishes the jobs in hand, takes no new one, then closes every connection. */
@@ -65,10 +71,22 @@ export function createWorkerApp(config: Config, options: WorkerAppOptions): Work
     if (!outages.down()) logger.warn({ err: err.message }, 'sms queue error');
   });
   const metrics = createMetrics({ queue, defaultMetrics: options.defaultMetrics });
-  const transport = options.transport ?? createTransport(config, logger);
+  const transports = options.transports ?? (options.transport ? [options.transport] : createTransports(config, logger));
+  const health = new ProviderHealth(queueRedis, {
+    prefix: queuePrefix(config),
+    names: transports.map((t) => t.name),
+    threshold: config.SMS_PROVIDER_FAILURE_THRESHOLD,
+    cooldownMs: config.SMS_PROVIDER_COOLDOWN_SECONDS * 1000,
+    // A probe lasts one send; a worker killed mid-probe frees it with its lease.
+    probeLeaseMs: config.SMS_LEASE_MS,
+    logger,
+    onState: (provider, current) => {
+      for (const state of PROVIDER_STATES) metrics.providerState.set({ provider, state }, state === current ? 1 : 0);
+    },
+  });
   const messages = new Messages(repository, config.SMS_LEASE_MS);
 
-  const sendSms = createSendSmsProcessor({ messages, transport, limiter: queue, metrics, logger, config });
+  const sendSms = createSendSmsProcessor({ messages, transports, health, limiter: queue, metrics, logger, config });
   // The jobs in hand, for a close while Redis is unreachable (below).
   const inHand = new Set<Promise<void>>();
   const processor: typeof sendSms = (job, token) => {
@@ -114,7 +132,9 @@ export function createWorkerApp(config: Config, options: WorkerAppOptions): Work
     worker,
     sweeper,
     metrics,
-    transport,
+    transport: transports[0]!,
+    transports,
+    health,
     start() {
       worker.run().catch((err: Error) => logger.error({ err: err.message }, 'worker stopped with an error'));
       sweeper.start();
@@ -133,7 +153,7 @@ export function createWorkerApp(config: Config, options: WorkerAppOptions): Work
           await Promise.allSettled(inHand);
           await worker.close(true);
         }
-        await transport.close();
+        await Promise.all(transports.map((t) => t.close()));
         await queue.close();
         await db.close();
         await Promise.all([workerRedis, queueRedis].map(closeRedis));

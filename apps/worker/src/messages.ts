@@ -18,8 +18,13 @@ export class Messages {
     return this.repository.claim(id, new Date(now.getTime() + this.leaseMs), now);
   }
 
-  markSent(message: ClaimedMessage, providerMessageId: string | null, sentTime = new Date()): Promise<boolean> {
-    return this.repository.markSent(message.id, providerMessageId, sentTime, redactBody(message.body));
+  /** `provider` took it (SMS_TRANSPORT's name), as `providerMessageId` when it gave one. */
+  markSent(
+    message: ClaimedMessage,
+    sent: { provider: string; providerMessageId: string | null },
+    sentTime = new Date(),
+  ): Promise<boolean> {
+    return this.repository.markSent(message.id, sent, sentTime, redactBody(message.body));
   }
 
   markFailed(message: ClaimedMessage, error: string): Promise<boolean> {

@@ -52,6 +52,28 @@ export function createMetrics(options: { queue?: QueueCounts; defaultMetrics?: b
       labelNames: ['reason'] as const,
       registers,
     }),
+    providerSent: new Counter({
+      name: 'sms_provider_sent_total',
+      help: 'SMS each provider accepted',
+      labelNames: ['provider'] as const,
+      registers,
+    }),
+    providerFailed: new Counter({
+      name: 'sms_provider_failed_total',
+      help: 'Failed sends by provider and reason (a retryable one goes on to the next provider)',
+      labelNames: ['provider', 'reason'] as const,
+      registers,
+    }),
+    providerState: new Gauge({
+      name: 'sms_provider_state',
+      help: '1 for each provider’s state (healthy, unhealthy, probing) as this worker last read it, 0 for the others',
+      labelNames: ['provider', 'state'] as const,
+      registers,
+    }),
+    noProvider: counter(
+      'sms_no_provider_total',
+      'Sends that waited because no provider was healthy (no attempt used; alert when it grows)',
+    ),
     queuedToSent: new Histogram({
       name: 'sms_queued_to_sent_seconds',
       help: 'Time from the row being queued to the provider accepting the SMS',

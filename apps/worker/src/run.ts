@@ -64,7 +64,7 @@ export async function runWorker(options: RunWorkerOptions = {}): Promise<void> {
     {
       queue: `${queuePrefix(config)}:${SMS_QUEUE}`,
       concurrency: config.WORKER_CONCURRENCY,
-      transport: app.transport.name,
+      transport: config.SMS_TRANSPORT,
       metricsPort: metricsServer.port,
     },
     'worker started',

@@ -40,6 +40,8 @@ t.test('500s, 503s and timeouts for a while, then recovery: every message sent w
     SMS_BACKOFF_MS: '100',
     MESSAGEBIRD_TIMEOUT_MS: '300',
     WORKER_CONCURRENCY: '10',
+    // The retries alone: the provider is never set aside for a cool-down here (provider-failover.test.ts).
+    SMS_PROVIDER_FAILURE_THRESHOLD: '1000',
   });
   const COUNT = 40;
   const OUTAGE_MS = 1500;

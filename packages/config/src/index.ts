@@ -1,4 +1,5 @@
 export { loadConfig, loadConfigOrExit, exitOnConfigError, ConfigError, type Config } from './load';
+export { PROVIDER_NAMES, type ProviderName } from './providers';
 export { ConfigSchema, type Env } from './schema';
 export { loggerOptions } from './logger';
 export { ID_PATTERN, LANGUAGE_PATTERN, LOGIN_PATTERN, StringEnum, commaList } from './formats';

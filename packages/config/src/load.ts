@@ -3,9 +3,9 @@ import { DatabaseUrlError, parseDatabaseUrl } from './database-url';
 import { ConfigSchema, type Env } from './schema';
 import { ConfigError } from './config-error';
 import { edgeWarnings, parseTrustProxy, transportProblem, type TrustProxy } from './edge';
-import { SMS_TRANSPORTS } from './provider-schema';
 import { redisTarget } from './redis';
 import { commaList } from './formats';
+import { parseProviders, type ProviderName } from './providers';
 
 const PREFIX = 'Invalid configuration: ';
 
@@ -18,7 +18,10 @@ export type Config = Omit<
 > & {
   TRUST_PROXY: TrustProxy;
   APP_SECRET: string;
-  SMS_TRANSPORT: NonNullable<Env['SMS_TRANSPORT']>;
+  /** The providers as listed, normalised (`bird,http`); SMS_PROVIDERS is the same as a list. */
+  SMS_TRANSPORT: string;
+  /** The providers in order of preference: each SMS goes to the first healthy one. */
+  SMS_PROVIDERS: ProviderName[];
   /** ISO alpha-2 codes; empty means every country. */
   SMS_ALLOWED_COUNTRIES: string[];
   SMS_ALLOWED_NUMBER_TYPES: string[];
@@ -27,6 +30,7 @@ export type Config = Omit<
 };
 
 export { ConfigError };
+export type { ProviderName };
 
 interface AjvError {
   instancePath: string;
@@ -96,10 +100,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       return `DATABASE_URL ${err.message}`;
     }
   });
-  const transport = parsed.SMS_TRANSPORT ?? (parsed.MESSAGEBIRD_ACCESS_KEY ? 'messagebird' : 'log');
   check(() => transportProblem(parsed));
-  const key = SMS_TRANSPORTS[transport];
-  if (key && !parsed[key]) problems.push(`${key} is required when SMS_TRANSPORT=${transport}`);
+  let providers: ProviderName[] = [];
+  check(() => void (providers = parseProviders(parsed)));
   if (Boolean(parsed.ADMIN_LOGIN) !== Boolean(parsed.ADMIN_PASSWORD)) {
     problems.push('ADMIN_LOGIN and ADMIN_PASSWORD must be set together');
   }
@@ -116,7 +119,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return {
     ...parsed,
     APP_SECRET: parsed.APP_SECRET ?? DEVELOPMENT_SECRET,
-    SMS_TRANSPORT: transport,
+    SMS_TRANSPORT: providers.join(','),
+    SMS_PROVIDERS: providers,
     TRUST_PROXY: trustProxy,
     SMS_ALLOWED_COUNTRIES: countries === '*' ? [] : commaList(countries).map((c) => c.toUpperCase()),
     SMS_ALLOWED_NUMBER_TYPES: commaList(parsed.SMS_ALLOWED_NUMBER_TYPES),

@@ -1,27 +1,71 @@
 import { Type } from '@sinclair/typebox';
-import { StringEnum } from './formats';
 
 /**
  * The SMS providers' variables: part of the one config schema (schema.ts),
  * kept apart because they come and go with the providers.
  */
 
-/** The SMS_TRANSPORT values, each with the variable that holds its key (log needs none). */
-export const SMS_TRANSPORTS = { messagebird: 'MESSAGEBIRD_ACCESS_KEY', bird: 'BIRD_ACCESS_KEY', log: null } as const;
-export type SmsTransport = keyof typeof SMS_TRANSPORTS;
+/** The SMS_TRANSPORT providers, each with the variable it cannot do without (log needs none). */
+export const SMS_TRANSPORTS = {
+  messagebird: 'MESSAGEBIRD_ACCESS_KEY',
+  bird: 'BIRD_ACCESS_KEY',
+  http: 'SMS_HTTP_URL',
+  log: null,
+} as const;
 
 /** How the worker sends: transport, keys, sender, timeouts. */
 export const providerVariables = {
   SMS_TRANSPORT: Type.Optional(
-    StringEnum(Object.keys(SMS_TRANSPORTS) as SmsTransport[], {
+    Type.String({
+      minLength: 1,
       description:
-        '`messagebird` sends through MessageBird’s legacy REST API (legacy keys); `bird` through Bird’s platform ' +
-        'API (keys made on Bird today, `BIRD_ACCESS_KEY`); `log` writes each SMS as one JSON line with `to` and ' +
-        '`body` on the worker’s output. ' +
+        'The providers, in order of preference, comma-separated (`bird,http`); each SMS goes to the first healthy ' +
+        'one (docs/providers.md). `messagebird` sends through MessageBird’s legacy REST API (legacy keys); `bird` ' +
+        'through Bird’s platform API (keys made on Bird today, `BIRD_ACCESS_KEY`); `http` POSTs each SMS, signed, ' +
+        'to `SMS_HTTP_URL` (any gateway through a small adapter); `log` writes each SMS as one JSON line with `to` ' +
+        'and `body` on the worker’s output. ' +
         'Unset: `messagebird` when `MESSAGEBIRD_ACCESS_KEY` is set, else `log` — except with `NODE_ENV=production`, ' +
         'where `log` must be named explicitly and neither set stops the start.',
     }),
   ),
+  SMS_PROVIDER_FAILURE_THRESHOLD: Type.Integer({
+    minimum: 1,
+    maximum: 1000,
+    default: 5,
+    description:
+      'Retryable failures in a row (5xx, 429, timeouts, network errors) after which a provider is unhealthy and ' +
+      'skipped until its cool-down ends.',
+  }),
+  SMS_PROVIDER_COOLDOWN_SECONDS: Type.Integer({
+    minimum: 1,
+    maximum: 86400,
+    default: 30,
+    description:
+      'How long an unhealthy provider is skipped; then one message probes it, and a success makes it healthy.',
+  }),
+  SMS_HTTP_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^\\s]+$',
+      description:
+        'Where the `http` provider POSTs each SMS; required with it. `https://` is required when ' +
+        '`NODE_ENV=production`, except for a loopback address (an adapter beside the worker).',
+    }),
+  ),
+  SMS_HTTP_SECRET: Type.Optional(
+    Type.String({
+      pattern: '^whsec_([A-Za-z0-9+/]{4}){4,}([A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$',
+      description:
+        'Standard Webhooks secret (`whsec_` and base64 of at least 12 bytes: `echo whsec_$(openssl rand -base64 32)`) ' +
+        'that signs the `http` provider’s requests and checks its delivery reports; required with `http`.',
+    }),
+  ),
+  SMS_HTTP_TIMEOUT_MS: Type.Integer({
+    minimum: 100,
+    maximum: 60000,
+    default: 5000,
+    description:
+      'Longest an `http` provider request may take, connection included; then it is retried as possibly sent.',
+  }),
   MESSAGEBIRD_ACCESS_KEY: Type.Optional(
     Type.String({
       minLength: 1,

@@ -1,6 +1,8 @@
 import t from 'tap';
 import { ConfigError, loadConfig, redisTarget } from '@sms/config';
 
+const HTTP_SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';
+
 t.test('defaults match docs/configuration.md with nothing set', async (t) => {
   const config = loadConfig({});
   t.equal(config.PORT, 8080);
@@ -116,7 +118,7 @@ const bad: [string, Record<string, string>, RegExp][] = [
   [
     'unknown transport',
     { SMS_TRANSPORT: 'pigeon' },
-    /^Invalid configuration: SMS_TRANSPORT must be one of: messagebird, bird, log$/,
+    /^Invalid configuration: SMS_TRANSPORT must be a list of: messagebird, bird, http, log$/,
   ],
   ['CODE_LENGTH 3', { CODE_LENGTH: '3' }, /^Invalid configuration: CODE_LENGTH must be >= 4$/],
   ['CODE_LENGTH 11', { CODE_LENGTH: '11' }, /CODE_LENGTH must be <= 10/],
@@ -188,6 +190,34 @@ const bad: [string, Record<string, string>, RegExp][] = [
     { BIRD_SIGNING_KEY: 'whsec_not base64!' },
     /^Invalid configuration: BIRD_SIGNING_KEY has an invalid format$/,
   ],
+  ['a provider named twice', { SMS_TRANSPORT: 'log, log' }, /^Invalid configuration: SMS_TRANSPORT names log twice$/],
+  [
+    'http without its URL',
+    { SMS_TRANSPORT: 'log,http', SMS_HTTP_SECRET: HTTP_SECRET },
+    /^Invalid configuration: SMS_HTTP_URL is required when SMS_TRANSPORT lists http$/,
+  ],
+  [
+    'http without its secret',
+    { SMS_TRANSPORT: 'http', SMS_HTTP_URL: 'https://gw.example.com/sms' },
+    /^Invalid configuration: SMS_HTTP_SECRET is required when SMS_TRANSPORT lists http$/,
+  ],
+  [
+    'an http secret that is not whsec_',
+    { SMS_HTTP_SECRET: 'MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw' },
+    /^Invalid configuration: SMS_HTTP_SECRET has an invalid format$/,
+  ],
+  [
+    'a plain-http gateway in production',
+    {
+      NODE_ENV: 'production',
+      APP_SECRET: 'x'.repeat(32),
+      SMS_ALLOWED_COUNTRIES: '*',
+      SMS_TRANSPORT: 'http',
+      SMS_HTTP_URL: 'http://gw.example.com/sms',
+      SMS_HTTP_SECRET: HTTP_SECRET,
+    },
+    /^Invalid configuration: SMS_HTTP_URL must be https:\/\/ when NODE_ENV=production \(except a loopback address\)$/,
+  ],
   [
     'a Bird signing secret too short to be one',
     { BIRD_SIGNING_KEY: 'whsec_c2hvcnQ=' },
@@ -245,4 +275,28 @@ t.test('problems in several variables are listed together', async (t) => {
     err.message,
     /^Invalid configuration: REDIS_URL is not a valid URL; BIRD_ACCESS_KEY is required when SMS_TRANSPORT=bird; ADMIN_LOGIN and ADMIN_PASSWORD must be set together; TRUST_PROXY=true is refused /,
   );
+});
+
+t.test('SMS_TRANSPORT as an ordered list of providers, http with its variables', async (t) => {
+  const config = loadConfig({
+    SMS_TRANSPORT: ' bird , http,log',
+    BIRD_ACCESS_KEY: 'bk_eu1_0123456789abcdef',
+    SMS_HTTP_URL: 'https://gw.example.com/sms',
+    SMS_HTTP_SECRET: HTTP_SECRET,
+  });
+  t.same(config.SMS_PROVIDERS, ['bird', 'http', 'log'], 'in the order given');
+  t.equal(config.SMS_TRANSPORT, 'bird,http,log');
+  t.equal(config.SMS_HTTP_TIMEOUT_MS, 5000);
+  t.equal(config.SMS_PROVIDER_FAILURE_THRESHOLD, 5);
+  t.equal(config.SMS_PROVIDER_COOLDOWN_SECONDS, 30);
+  t.same(loadConfig({ SMS_TRANSPORT: 'log' }).SMS_PROVIDERS, ['log'], 'a single name as before');
+  const loopback = loadConfig({
+    NODE_ENV: 'production',
+    APP_SECRET: 'x'.repeat(32),
+    SMS_ALLOWED_COUNTRIES: '*',
+    SMS_TRANSPORT: 'http',
+    SMS_HTTP_URL: 'http://127.0.0.1:8088/sms',
+    SMS_HTTP_SECRET: HTTP_SECRET,
+  });
+  t.same(loopback.SMS_PROVIDERS, ['http'], 'plain http to an adapter on loopback is fine in production');
 });

@@ -87,9 +87,24 @@ t.test('sms-messages: claimed once, leased, left only by its claimer', async (t)
 
   await smsMessages.claim(messageId(1), lease);
   const sentTime = new Date();
-  t.equal(await smsMessages.markSent(messageId(1), 'provider-1', sentTime, 'code ••••••'), true);
+  t.equal(
+    await smsMessages.markSent(
+      messageId(1),
+      { provider: 'bird', providerMessageId: 'provider-1' },
+      sentTime,
+      'code ••••••',
+    ),
+    true,
+  );
   row = await db.prisma.smsMessage.findUniqueOrThrow({ where: { id: messageId(1) } });
-  t.match(row, { status: 'sent', providerMessageId: 'provider-1', sentTime, body: 'code ••••••', lastError: null });
+  t.match(row, {
+    status: 'sent',
+    provider: 'bird',
+    providerMessageId: 'provider-1',
+    sentTime,
+    body: 'code ••••••',
+    lastError: null,
+  });
   t.equal(await smsMessages.markFailed(messageId(1), 'late', 'x'), false, 'a final row stays final');
   t.same(await smsMessages.claim(messageId(1), lease), { claimed: false, status: 'sent' });
 });

@@ -24,3 +24,11 @@ export { deleteRedisPrefix, redisEnv } from './redis';
 export { privateMariadb, privateRedis, privateRedisCluster, type RedisClusterServer, type Server } from './servers';
 export { API_ENTRY, serviceEnv, smsLines, startApi, startWorker, WORKER_ENTRY, workerStarted } from './services';
 export { waitFor } from './wait';
+export {
+  checkStandardWebhook,
+  HTTP_PROVIDER_SECRET,
+  startHttpGateway,
+  type GatewayAnswer,
+  type GatewayRequest,
+  type HttpGateway,
+} from './http-gateway';

@@ -28,7 +28,10 @@ export const SmsMessage = Type.Object(
     recipient: Type.String({ description: 'E.164' }),
     status: StringEnum(STATUS, { description: 'queued → sending → sent | failed' }),
     attempts: Type.Integer(),
-    provider_message_id: Nullable(Type.String()),
+    provider: Nullable(
+      Type.String({ description: 'the provider of SMS_TRANSPORT that accepted it: messagebird, bird, http, log' }),
+    ),
+    provider_message_id: Nullable(Type.String({ description: 'its id at that provider' })),
     last_error: Nullable(Type.String()),
     delivery_status: Type.Union([StringEnum(DELIVERY_STATUS, { description: 'from delivery reports' }), Type.Null()]),
     delivery_time: Nullable(Time),

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { StringEnum } from '@sms/config';
 import { BIRD_METADATA_KEY } from '@sms/jobs';
 
 // Only what we read; MessageBird may add parameters (they are part of the signed URL, not rejected).
@@ -24,8 +25,8 @@ export const WebhookAnswer = Type.Object({
   }),
 });
 
-/** The Standard Webhooks headers every Bird delivery carries. */
-export const BirdWebhookHeaders = Type.Object(
+/** The Standard Webhooks headers every Bird and http provider delivery carries. */
+export const StandardWebhookHeaders = Type.Object(
   {
     'webhook-id': Type.String({ description: 'Id of the delivery; the same on its retries' }),
     'webhook-timestamp': Type.String({ description: 'Seconds since the epoch when it was signed' }),
@@ -75,6 +76,17 @@ export const BirdEvent = Type.Object(
       },
       { additionalProperties: true },
     ),
+  },
+  { additionalProperties: true },
+);
+
+/** The http provider's delivery report (API.md's contract; an adapter sends it). */
+export const HttpProviderReport = Type.Object(
+  {
+    message_id: Type.String({ maxLength: 100, description: 'our message id, as the SMS request carried it' }),
+    status: StringEnum(['delivered', 'delivery_failed', 'expired'], { description: 'the final outcome' }),
+    timestamp: Type.String({ maxLength: 64, description: 'ISO 8601: when the status changed' }),
+    error: Type.Optional(Type.String({ maxLength: 500, description: 'why it failed, in the gateway’s words' })),
   },
   { additionalProperties: true },
 );

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import https from 'node:https';
 
 export interface JsonResponse {
@@ -34,17 +35,19 @@ function parse(text: string): unknown {
  * POSTs `payload` as JSON and resolves with any HTTP answer, error statuses
  * included: what an answer means is the caller's to decide. `timeoutMs` bounds
  * the whole exchange, connection and body included, unlike Node's idle timer.
+ * `url` may be `http:` (with an `http.Agent`) or `https:` (with an `https.Agent`).
  */
 export function postJson(
   url: string,
   headers: Record<string, string>,
   payload: unknown,
-  options: { timeoutMs: number; agent: https.Agent },
+  options: { timeoutMs: number; agent: http.Agent },
 ): Promise<JsonResponse> {
   const data = JSON.stringify(payload);
   return new Promise((resolve, reject) => {
     let timedOut = false;
-    const request = https.request(url, {
+    // Plain http only for the http provider's adapter (config allows it on loopback in production).
+    const request = (url.startsWith('http:') ? http : https).request(url, {
       method: 'POST',
       agent: options.agent,
       headers: {

@@ -1,4 +1,4 @@
-import type { Config } from '@sms/config';
+import type { ProviderName } from '@sms/config';
 import type { Logger } from 'pino';
 
 /** One SMS as the worker hands it to a transport. */
@@ -8,6 +8,10 @@ export interface OutgoingSms {
   /** E.164, with the leading `+`. */
   to: string;
   body: string;
+  /** The row's attempt number (1, the default, for the first send); the http provider's webhook-id carries it. */
+  attempt?: number;
+  /** BCP 47, when the message has one; the http provider sends it along. */
+  language?: string;
 }
 
 export interface SendResult {
@@ -17,7 +21,7 @@ export interface SendResult {
 
 export interface Transport {
   /** `bench`: the benchmark's fake provider (bench/worker-main.ts), never configurable. */
-  readonly name: Config['SMS_TRANSPORT'] | 'bench';
+  readonly name: ProviderName | 'bench';
   /** Resolves only when the provider took the message; otherwise rejects, preferably with a SendError. */
   send(sms: OutgoingSms): Promise<SendResult>;
   close(): Promise<void>;

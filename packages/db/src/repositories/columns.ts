@@ -41,6 +41,7 @@ export const tables = {
     body: 'body',
     status: 'status',
     attempts: 'attempts',
+    provider: 'provider',
     providerMessageId: 'provider_message_id',
     lastError: 'last_error',
     leaseExpireTime: 'lease_expire_time',

@@ -34,6 +34,7 @@ const VIEW = {
   recipient: true,
   status: true,
   attempts: true,
+  provider: true,
   providerMessageId: true,
   lastError: true,
   createTime: true,

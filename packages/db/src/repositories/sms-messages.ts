@@ -7,7 +7,7 @@ export type NewMessage = Pick<SmsMessage, 'id' | 'userId' | 'recipient' | 'body'
   Partial<Pick<SmsMessage, 'language' | 'encoding' | 'segments'>>;
 
 /** A message as the worker sends it. */
-export type ClaimedMessage = Pick<SmsMessage, 'id' | 'recipient' | 'body' | 'attempts' | 'createTime'>;
+export type ClaimedMessage = Pick<SmsMessage, 'id' | 'recipient' | 'body' | 'language' | 'attempts' | 'createTime'>;
 
 export type ClaimOutcome =
   | { claimed: true; message: ClaimedMessage }
@@ -19,7 +19,7 @@ const clip = (text: string) => (text.length > 1000 ? `${text.slice(0, 997)}...` 
 
 type ClaimedRow = Row<
   'sms_messages',
-  'id' | 'recipient' | 'body' | 'attempts' | 'createTime' | 'status' | 'leaseExpireTime'
+  'id' | 'recipient' | 'body' | 'language' | 'attempts' | 'createTime' | 'status' | 'leaseExpireTime'
 >;
 
 /**
@@ -56,11 +56,12 @@ export class SmsMessagesRepository {
           AND (status = 'queued' OR (status = 'sending' AND (lease_expire_time < ${now} OR lease_expire_time IS NULL)))`,
     );
     const [row] = await prisma.$queryRaw<ClaimedRow[]>`
-      SELECT id, recipient, body, attempts, create_time, status, lease_expire_time FROM sms_messages WHERE id = ${id}`;
+      SELECT id, recipient, body, language, attempts, create_time, status, lease_expire_time FROM sms_messages
+      WHERE id = ${id}`;
     if (!row) return { claimed: false, status: 'missing' };
     if (claimed === 1) {
-      const { recipient, body, attempts, create_time: createTime } = row;
-      return { claimed: true, message: { id: row.id, recipient, body, attempts, createTime } };
+      const { recipient, body, language, attempts, create_time: createTime } = row;
+      return { claimed: true, message: { id: row.id, recipient, body, language, attempts, createTime } };
     }
     // Final, or another worker holds it (its lease is live).
     if (row.status === 'sending') return { claimed: false, status: 'sending', leaseExpireTime: row.lease_expire_time };
@@ -72,11 +73,17 @@ export class SmsMessagesRepository {
   // Each returns false when the row was no longer this worker's.
 
   /** `finalBody` replaces the text (which carries a code). */
-  async markSent(id: string, providerMessageId: string | null, sentTime: Date, finalBody: string): Promise<boolean> {
+  async markSent(
+    id: string,
+    sent: { provider: string; providerMessageId: string | null },
+    sentTime: Date,
+    finalBody: string,
+  ): Promise<boolean> {
     const changed = await this.db.prisma.$executeRaw`
       UPDATE sms_messages
-      SET status = 'sent', provider_message_id = ${providerMessageId}, sent_time = ${sentTime}, last_error = NULL,
-        lease_expire_time = NULL, body = ${finalBody}, update_time = ${new Date()}
+      SET status = 'sent', provider = ${sent.provider}, provider_message_id = ${sent.providerMessageId},
+        sent_time = ${sentTime}, last_error = NULL, lease_expire_time = NULL, body = ${finalBody},
+        update_time = ${new Date()}
       WHERE id = ${id} AND status = 'sending'`;
     return changed === 1;
   }

@@ -14,6 +14,7 @@ const view = (row: MessageView) => ({
   recipient: row.recipient,
   status: row.status,
   attempts: row.attempts,
+  provider: row.provider,
   provider_message_id: row.providerMessageId,
   last_error: row.lastError,
   delivery_status: row.deliveryStatus,

@@ -3,7 +3,8 @@ import { errors } from '@sms/core';
 import type { DeliveryStatus } from '@sms/db';
 import { errorResponses } from '../../schemas/common';
 import { MessageBirdReportQuery, WebhookAnswer } from '../../schemas/webhooks';
-import birdWebhook from './bird';
+import { birdWebhook } from './bird';
+import { httpProviderWebhook } from './http';
 import { SIGNATURE_HEADER, verifyMessageBirdSignature } from './messagebird-signature';
 import { replayGuard } from './replay-guard';
 import { isMessageId, orRelease, reportTime } from './reports';
@@ -25,7 +26,8 @@ const webhooks: FastifyPluginAsyncTypebox = async (fastify) => {
   const { config } = fastify;
 
   const claim = replayGuard(fastify);
-  await fastify.register(birdWebhook);
+  await fastify.register(birdWebhook(config.BIRD_SIGNING_KEY));
+  await fastify.register(httpProviderWebhook(config.SMS_HTTP_SECRET));
 
   fastify.get(
     '/messagebird',

@@ -1,7 +1,7 @@
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 
 /** Standard Webhooks' headers, lower-cased as Node gives them. */
-const BIRD_HEADERS = ['webhook-id', 'webhook-timestamp', 'webhook-signature'] as const;
+const HEADERS = ['webhook-id', 'webhook-timestamp', 'webhook-signature'] as const;
 
 /** The window the `standardwebhooks` library accepts a `webhook-timestamp` in, either side of now. */
 export const TIMESTAMP_TOLERANCE_S = 5 * 60;
@@ -14,14 +14,14 @@ export interface VerifiedDelivery {
 }
 
 /**
- * Checks a Bird webhook the way `@messagebird/sdk` does (its
- * `resources/webhooks.ts`): the Standard Webhooks scheme, an HMAC-SHA256 with
+ * Checks a Standard Webhooks delivery (Bird's, as `@messagebird/sdk` does in
+ * its `resources/webhooks.ts`, and the http provider's): an HMAC-SHA256 with
  * the base64 `whsec_` secret over `${webhook-id}.${webhook-timestamp}.${raw body}`,
  * any of the space-separated `v1,` signatures matching, the timestamp within
  * five minutes of now. Returns null for any failure; the reason goes to
  * `onReject` for the log.
  */
-export function birdVerifier(secret: string) {
+export function webhookVerifier(secret: string) {
   const webhook = new Webhook(secret);
   return function verify(
     rawBody: string,
@@ -29,7 +29,7 @@ export function birdVerifier(secret: string) {
     onReject: (reason: string) => void,
   ): VerifiedDelivery | null {
     const values: Record<string, string> = {};
-    for (const name of BIRD_HEADERS) {
+    for (const name of HEADERS) {
       const value = headers[name];
       if (typeof value !== 'string' || value === '') {
         onReject(`no ${name} header`);
