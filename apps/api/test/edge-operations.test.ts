@@ -20,7 +20,7 @@ const TOKEN = 'metrics-token-0123456789';
 const production = { NODE_ENV: 'production', SMS_ALLOWED_COUNTRIES: 'UA' };
 // Every transport named, with its key.
 const BOTH =
-  /SMS_TRANSPORT is required when NODE_ENV=production \(unless MESSAGEBIRD_ACCESS_KEY is set\): messagebird \(with MESSAGEBIRD_ACCESS_KEY\), bird \(with BIRD_ACCESS_KEY\), log /;
+  /SMS_TRANSPORT is required when NODE_ENV=production \(unless MESSAGEBIRD_ACCESS_KEY is set\): messagebird \(with MESSAGEBIRD_ACCESS_KEY\), bird \(with BIRD_ACCESS_KEY\), http \(with SMS_HTTP_URL\), log /;
 
 t.test('production with neither MESSAGEBIRD_ACCESS_KEY nor SMS_TRANSPORT refuses to start', async (t) => {
   const secret = { APP_SECRET: 'x'.repeat(32) };

@@ -178,31 +178,42 @@ export class SmsSettingsRepository {
     const { prisma } = this.db;
     // InnoDB picks a victim when concurrent transactions deadlock and rolls it
     // back whole; running it again is the documented remedy.
-    await retryOnLockConflict(() =>
-      prisma.$transaction([
-        prisma.smsSettings.upsert({
-          where: { userId },
-          create: { userId, ...pending },
-          update: pending,
-          select: { userId: true },
-        }),
-        // createMany: a plain INSERT, where create reads the row back.
-        ...(message
-          ? [
-              prisma.smsMessage.createMany({
-                data: {
-                  ...message,
-                  userId,
-                  recipient: phone,
-                  status: 'queued',
-                  dueTime: now,
-                  createTime: now,
-                  updateTime: now,
-                },
-              }),
-            ]
-          : []),
-      ]),
-    );
+    const write = () =>
+      retryOnLockConflict(() =>
+        prisma.$transaction([
+          prisma.smsSettings.upsert({
+            where: { userId },
+            create: { userId, ...pending },
+            update: pending,
+            select: { userId: true },
+          }),
+          // createMany: a plain INSERT, where create reads the row back.
+          ...(message
+            ? [
+                prisma.smsMessage.createMany({
+                  data: {
+                    ...message,
+                    userId,
+                    recipient: phone,
+                    status: 'queued',
+                    dueTime: now,
+                    createTime: now,
+                    updateTime: now,
+                  },
+                }),
+              ]
+            : []),
+        ]),
+      );
+    try {
+      await write();
+    } catch (err) {
+      // Prisma's upsert on MySQL reads, then inserts or updates: of two first
+      // PUTs of one account at once, both insert and one loses on the primary
+      // key (nothing else here is unique: verified_phone is NULL). The row
+      // exists now, so the second run updates it.
+      if (!isUniqueViolation(err)) throw err;
+      await write();
+    }
   }
 }
