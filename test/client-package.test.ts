@@ -91,7 +91,12 @@ t.test('the packed client installs, type-checks and runs outside the workspace',
   took('ran against the API');
   const result = JSON.parse(stdout) as { user: string };
   t.match(result.user, /^[0-9a-f]{32}$/, 'signed in');
-  t.same(result, { put: 200, settings: { phone, verified: false, id: result.user }, user: result.user, session: true });
+  t.same(result, {
+    put: 200,
+    settings: { phone, verified: false, id: result.user, language: null },
+    user: result.user,
+    session: true,
+  });
 
   // CommonJS: Node ≥ 20.19 (the package's engines) can require() the ES module.
   const cjs = await run(process.execPath, ['-e', "process.stdout.write(typeof require('@sms/client').createClient)"], {

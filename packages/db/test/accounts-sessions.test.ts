@@ -90,7 +90,9 @@ t.test("sessions: the holder and an account's settings in one statement", async 
     await sessions.findHolderWithSettings('a'.repeat(64), account(2).id),
     {
       holder,
-      account: { settings: { phone: '+380501234567', verified: true, codeHash: null, codeExpireTime: null } },
+      account: {
+        settings: { phone: '+380501234567', verified: true, codeHash: null, codeExpireTime: null, language: null },
+      },
     },
     "another's settings are read; whether they may be seen is the service's call",
   );
