@@ -9,7 +9,7 @@ import { parseDatabaseUrl } from '@sms/config';
 export { parseDatabaseUrl, type DatabaseConnectionOptions as ConnectionOptions } from '@sms/config';
 
 /** How long a query waits for a pooled connection before it fails. */
-export const ACQUIRE_TIMEOUT_MS = 5000;
+export const ACQUIRE_TIMEOUT_MS = 10_000;
 
 /**
  * Pool settings for Prisma's adapter and the migrator. Sessions run in UTC so
