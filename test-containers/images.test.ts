@@ -238,7 +238,7 @@ await step("the README's flow through the containers", async (t) => {
   const verify = await call(url, 'POST', '/api/v1/sms_settings/verify', { phone, code });
   t.equal(verify.status, 204, 'verify', { body: verify.body });
   const get = await call(url, 'GET', `/api/v1/sms_settings/${userId}`, undefined, auth);
-  t.same(get.body, { phone, verified: true, id: userId }, 'GET shows the phone verified');
+  t.same(get.body, { phone, verified: true, id: userId, language: null }, 'GET shows the phone verified');
 });
 
 await step('both containers stop cleanly on `podman stop` (SIGTERM)', async (t) => {
