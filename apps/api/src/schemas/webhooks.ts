@@ -80,7 +80,7 @@ export const BirdEvent = Type.Object(
   { additionalProperties: true },
 );
 
-/** The http provider's delivery report (API.md's contract; an adapter sends it). */
+/** The http provider's delivery report, as an operator's adapter sends it (docs/providers.md). */
 export const HttpProviderReport = Type.Object(
   {
     message_id: Type.String({ maxLength: 100, description: 'our message id, as the SMS request carried it' }),
