@@ -92,9 +92,15 @@ t.test('MariaDB gone: 503 UNAVAILABLE within the pool wait, readiness 503, recov
     'no unexpected error logged by the API',
   );
 
+  const outage = api.lines.filter((l) => l.level === 40 && /^Cannot open connections to the database/.test(String(l.msg)));
+  t.equal(outage.length, 1, 'one warn line for the outage');
+  t.match(outage[0]?.msg, /at DATABASE_URL: \S/, "it gives the driver's reason");
+  t.comment(`the outage line: ${outage[0]?.msg}`);
+
   await mariadb.start();
   const recovered = Date.now();
   await waitFor(async () => (await call(url, 'GET', '/health/ready')).status === 200, 15_000, 'ready again');
+  await api.waitForLine((l) => l.msg === 'the database accepts connections again', 15_000, 'the recovery line');
   t.comment(`ready again ${Date.now() - recovered} ms after MariaDB accepted connections`);
 
   t.equal((await call(url, 'GET', `/api/v1/sms_settings/${userId}`, undefined, auth)).status, 200, 'GET works again');

@@ -55,7 +55,7 @@ export interface WorkerApp {
 /** Everything the worker process runs, without signals or ports (run.ts adds those); tests use it as it is. */
 export function createWorkerApp(config: Config, options: WorkerAppOptions): WorkerApp {
   const { logger } = options;
-  const db = createDb(config);
+  const db = createDb(config, logger);
   const repository = new SmsMessagesRepository(db);
   // The worker's blocking connection must wait out Redis outages; the queue
   // (sweeper adds, rate limits, depth metric) fails fast instead of piling up

@@ -1,4 +1,4 @@
-export { createDb, type Db, type DbConfig, type PrismaClient } from './db';
+export { createDb, type Db, type DbConfig, type DbLogger, type PrismaClient } from './db';
 export { describeConnectError, isDatabaseUnavailable, isLockConflict, isUniqueViolation } from './errors';
 export * from './repositories/index';
 export { migrate, MigrationError, MIGRATIONS_DIR, type MigrateOptions } from './migrator';

@@ -11,7 +11,7 @@ declare module 'fastify' {
 
 export default fp(
   async (fastify) => {
-    const db = createDb(fastify.config);
+    const db = createDb(fastify.config, fastify.log);
     fastify.decorate('db', db);
     fastify.decorate('prisma', db.prisma);
     // onClose: once every request is answered (Fastify waits for the connections to close).
