@@ -92,7 +92,9 @@ t.test('MariaDB gone: 503 UNAVAILABLE within the pool wait, readiness 503, recov
     'no unexpected error logged by the API',
   );
 
-  const outage = api.lines.filter((l) => l.level === 40 && /^Cannot open connections to the database/.test(String(l.msg)));
+  const outage = api.lines.filter(
+    (l) => l.level === 40 && /^Cannot open connections to the database/.test(String(l.msg)),
+  );
   t.equal(outage.length, 1, 'one warn line for the outage');
   t.match(outage[0]?.msg, /at DATABASE_URL: \S/, "it gives the driver's reason");
   t.comment(`the outage line: ${outage[0]?.msg}`);
