@@ -6,6 +6,7 @@ import {
   checkedCall,
   contractChecker,
   createTestConfig,
+  newAccount,
   freePort,
   privateRedis,
   serviceEnv,
@@ -26,15 +27,7 @@ const call = checkedCall(await contractChecker());
 
 let counter = 0;
 
-async function newUser(url: string) {
-  const login = `e2e${process.pid}x${++counter}`;
-  const password = 'correct horse battery';
-  const signup = await call(url, 'POST', '/api/v1/signup', { login, name: login, password });
-  if (signup.status !== 201) throw new Error(`signup: ${JSON.stringify(signup)}`);
-  const signin = await call(url, 'POST', '/api/v1/signin', { login, password });
-  if (signin.status !== 200) throw new Error(`signin: ${JSON.stringify(signin)}`);
-  return { userId: signin.body!.user_id as string, sessionId: signin.body!.id as string };
-}
+const newUser = (url: string) => newAccount(url, `e2e${process.pid}x${++counter}`, call);
 
 const phoneFor = (n: number) => `+38050${String((process.pid * 100 + n) % 10_000_000).padStart(7, '0')}`;
 

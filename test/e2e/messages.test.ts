@@ -8,6 +8,7 @@ import {
   checkedCall,
   contractChecker,
   createTestConfig,
+  newAccount,
   session,
   smsLines,
   startApi,
@@ -21,13 +22,7 @@ import t from 'tap';
 const call = checkedCall(await contractChecker());
 let counter = 0;
 
-async function newUser(url: string) {
-  const login = `msg${process.pid}x${++counter}`;
-  const password = 'correct horse battery';
-  await call(url, 'POST', '/api/v1/signup', { login, name: login, password });
-  const signin = await call(url, 'POST', '/api/v1/signin', { login, password });
-  return { userId: signin.body!.user_id as string, sessionId: signin.body!.id as string };
-}
+const newUser = (url: string) => newAccount(url, `msg${process.pid}x${++counter}`, call);
 
 const phoneFor = (n: number) => `+38050${String((process.pid * 100 + n) % 10_000_000).padStart(7, '0')}`;
 

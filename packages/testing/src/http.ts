@@ -35,3 +35,20 @@ export async function call(
 
 /** The header that carries a session. */
 export const session = (id: string) => ({ 'x-session-id': id });
+
+/**
+ * A new account on a running API, signed in: its id and session. `send` is
+ * the caller's `call` (a contract-checked one, say); `login` must be unique.
+ */
+export async function newAccount(
+  url: string,
+  login: string,
+  send: typeof call = call,
+): Promise<{ userId: string; sessionId: string }> {
+  const password = 'correct horse battery';
+  const signup = await send(url, 'POST', '/api/v1/signup', { login, name: login, password });
+  if (signup.status !== 201) throw new Error(`signup: ${JSON.stringify(signup.body)}`);
+  const signin = await send(url, 'POST', '/api/v1/signin', { login, password });
+  if (signin.status !== 200) throw new Error(`signin: ${JSON.stringify(signin.body)}`);
+  return { userId: signin.body!.user_id as string, sessionId: signin.body!.id as string };
+}

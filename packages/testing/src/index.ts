@@ -4,7 +4,7 @@ export { baseConfig, uniqueName, type Teardown } from './base';
 export { CHROMIUM, CHROMIUM_FLAGS } from './chromium';
 export { createTestConfig } from './config';
 export { createTestDatabase, dropDatabase } from './database';
-export { call, session, type Answer } from './http';
+export { call, newAccount, session, type Answer } from './http';
 export { checkedCall, contractChecker, OPENAPI_DOCUMENT, type ContractAnswer, type ContractChecker } from './contract';
 export { FAILURE_LOG_BYTES, outputTail, printLogOnFailure } from './failure-logs';
 export { logSink, waitForLine, type LogLine, type LogSink } from './logs';
