@@ -19,6 +19,12 @@ export interface DbLogger {
 /** The database as the apps use it: Prisma's client. */
 export interface Db {
   prisma: PrismaClient;
+  /**
+   * The pool under Prisma, for the statements listed in docs/database.md as
+   * run on the driver (GET's read): Prisma's own path costs more than the
+   * query itself there.
+   */
+  pool: Pick<mariadb.Pool, 'query'>;
   /** Resolves when the server answers a query. */
   ping(): Promise<void>;
   /** Closes Prisma and its pool; later calls wait for the first. */
@@ -58,6 +64,7 @@ export function createDb(config: DbConfig, logger?: DbLogger): Db {
   let closing: Promise<void> | undefined;
   return {
     prisma,
+    pool,
     // The pool itself: readiness asks whether the server answers. Through
     // Prisma, the process's first query also loads its query compiler, which
     // took most of a second on a busy machine: readiness' budget, so a fresh
