@@ -54,11 +54,18 @@ t.test('a taken unique key, as Prisma reports it, on the index named or any', as
   t.equal(isLockConflict(syntax), false);
 });
 
-t.test('a database nobody answers on is unavailable, through the model API and raw SQL', async (t) => {
+t.test('a database nobody answers on is unavailable, through the model API, raw SQL and the driver', async (t) => {
   const db = createDb({ DATABASE_URL: `mysql://root@127.0.0.1:${await freePort()}/nowhere`, DATABASE_POOL_SIZE: 1 });
   t.teardown(() => db.close());
-  t.equal(isDatabaseUnavailable(await caught(() => db.prisma.account.count())), true, 'Prisma');
-  t.equal(isDatabaseUnavailable(await caught(() => db.prisma.$queryRaw`SELECT 1`)), true, 'raw SQL');
+  // At once: each waits the pool's ACQUIRE_TIMEOUT_MS (10 s) for a connection.
+  const [model, raw, driver] = await Promise.all([
+    caught(() => db.prisma.account.count()),
+    caught(() => db.prisma.$queryRaw`SELECT 1`),
+    caught(() => db.pool.query('SELECT 1')),
+  ]);
+  t.equal(isDatabaseUnavailable(model), true, 'Prisma');
+  t.equal(isDatabaseUnavailable(raw), true, 'raw SQL');
+  t.equal(isDatabaseUnavailable(driver), true, "the driver's pool (GET's read)");
 });
 
 t.test('the codes and messages of an outage, wherever they sit in the chain', async (t) => {
