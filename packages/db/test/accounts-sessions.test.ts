@@ -68,6 +68,7 @@ t.test('sessions: the holder with its admin flag, extended, deleted', async (t) 
   const later = new Date(Date.now() + 120_000);
   await sessions.extend('a'.repeat(64), later);
   t.same((await sessions.findHolder('a'.repeat(64)))?.expireTime, later);
+  t.same((await sessions.findHolder('b'.repeat(64)))?.expireTime, expireTime, 'no other session is extended');
 
   await sessions.delete('a'.repeat(64));
   t.equal(await sessions.findHolder('a'.repeat(64)), null);
@@ -95,6 +96,23 @@ t.test("sessions: the holder and an account's settings in one statement", async 
       },
     },
     "another's settings are read; whether they may be seen is the service's call",
+  );
+  const codeExpireTime = new Date(Date.now() + 300_000);
+  await smsSettings.storeCode(
+    account(1).id,
+    '+380501234568',
+    { codeHash: 'c'.repeat(64), codeExpireTime, language: 'uk' },
+    null,
+  );
+  t.same(
+    await sessions.findHolderWithSettings('a'.repeat(64), account(1).id),
+    {
+      holder,
+      account: {
+        settings: { phone: '+380501234568', verified: false, codeHash: 'c'.repeat(64), codeExpireTime, language: 'uk' },
+      },
+    },
+    'a pending code, its expiry and its language',
   );
   t.same(await sessions.findHolderWithSettings('a'.repeat(64), 'f'.repeat(32)), { holder, account: undefined });
   t.equal(await sessions.findHolderWithSettings('c'.repeat(64), account(1).id), null, 'no such session');
