@@ -57,7 +57,8 @@ t.test('a taken unique key, as Prisma reports it, on the index named or any', as
 t.test('a database nobody answers on is unavailable, through the model API, raw SQL and the driver', async (t) => {
   const db = createDb({ DATABASE_URL: `mysql://root@127.0.0.1:${await freePort()}/nowhere`, DATABASE_POOL_SIZE: 1 });
   t.teardown(() => db.close());
-  // At once: each waits the pool's ACQUIRE_TIMEOUT_MS (10 s) for a connection.
+  // At once: each waits at least the pool's ACQUIRE_TIMEOUT_MS (10 s; Prisma's
+  // first query on a pool that never connected, twice that).
   const [model, raw, driver] = await Promise.all([
     caught(() => db.prisma.account.count()),
     caught(() => db.prisma.$queryRaw`SELECT 1`),
